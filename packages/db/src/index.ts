@@ -1,0 +1,11 @@
+// PostgreSQL access for Meridian services: pool plugin, drizzle client, migrations.
+export { ensureDatabase, type MigrateOptions, runMigrations } from './migrate.ts';
+export {
+  createDb,
+  createPool,
+  dbPlugin,
+  type DbPluginOptions,
+  type PoolSettings,
+  pingPool,
+  registerPoolMetrics,
+} from './pool.ts';

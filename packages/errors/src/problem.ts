@@ -1,0 +1,154 @@
+// RFC 9457 problem details: one envelope for every error any service returns.
+// 4xx carry a useful detail; 5xx never expose internals (they are logged instead).
+import { STATUS_CODES } from 'node:http';
+import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { AppError, type FieldError } from './app-error.ts';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
+export const PROBLEM_TYPE_BASE = 'urn:meridian:problem:';
+
+export interface ProblemDocument {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance: string;
+  code: string;
+  requestId: string;
+  errors?: FieldError[];
+  [extension: string]: unknown;
+}
+
+export interface ProblemInput {
+  status: number;
+  code: string;
+  detail: string;
+  title?: string;
+  errors?: FieldError[];
+  [extension: string]: unknown;
+}
+
+// Codes for Fastify's own client errors, so clients can switch on `code`, not on prose.
+const FASTIFY_CODES: Record<string, string> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'malformed-body',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'malformed-body',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload-too-large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported-media-type',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'malformed-body',
+  FST_ERR_CTP_INVALID_TYPE: 'unsupported-media-type',
+  FST_ERR_CTP_INVALID_CHARSET: 'unsupported-media-type',
+  FST_ERR_BAD_URL: 'malformed-url',
+  FST_ERR_ASYNC_CONSTRAINT: 'bad-request',
+};
+
+function slug(status: number): string {
+  return (STATUS_CODES[status] ?? 'error').toLowerCase().replace(/[^a-z0-9]+/g, '-');
+}
+
+interface AjvLikeError {
+  instancePath?: string;
+  keyword?: string;
+  message?: string;
+  params?: Record<string, unknown>;
+}
+
+/** ajv errors → field errors with JSON Pointers; unknown fields point at the field itself. */
+export function fieldErrors(validation: AjvLikeError[], part: string): FieldError[] {
+  return validation.map((v) => {
+    let pointer = v.instancePath ?? '';
+    let detail = v.message ?? 'is invalid';
+    if (v.keyword === 'additionalProperties' && v.params?.additionalProperty !== undefined) {
+      pointer = `${pointer}/${String(v.params.additionalProperty)}`;
+      detail = 'is not an allowed field';
+    } else if (v.keyword === 'required' && v.params?.missingProperty !== undefined) {
+      pointer = `${pointer}/${String(v.params.missingProperty)}`;
+      detail = 'is required';
+    }
+    return { in: part, pointer, detail };
+  });
+}
+
+function instanceOf(request: FastifyRequest): string {
+  const q = request.url.indexOf('?');
+  return q === -1 ? request.url : request.url.slice(0, q);
+}
+
+export function sendProblem(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  problem: ProblemInput,
+): FastifyReply {
+  const { status, code, detail, title, ...extensions } = problem;
+  // RFC 9457 members first, in the RFC's order, then ours, so documents read the same way.
+  const doc: ProblemDocument = {
+    type: `${PROBLEM_TYPE_BASE}${code}`,
+    title: title ?? STATUS_CODES[status] ?? 'Error',
+    status,
+    detail,
+    instance: instanceOf(request),
+    code,
+    requestId: request.id,
+    ...extensions,
+  };
+  // Serialized here, not by a route's response schema, so every error has the same shape.
+  return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(doc));
+}
+
+const problemPlugin: FastifyPluginAsync = async (app) => {
+  app.setErrorHandler((error: FastifyError | AppError | Error, request, reply) => {
+    const raw = (error as { statusCode?: unknown }).statusCode;
+    const status = typeof raw === 'number' && raw >= 400 && raw <= 599 ? raw : 500;
+
+    if (status >= 500) {
+      request.log.error({ err: error }, 'request failed');
+      return sendProblem(request, reply, {
+        status,
+        code: status === 503 ? 'service-unavailable' : 'internal-error',
+        detail:
+          status === 503
+            ? 'A dependency is unavailable; try again shortly.'
+            : 'An unexpected error occurred. Quote the request id when reporting it.',
+      });
+    }
+
+    if (error instanceof AppError) {
+      if (error.headers) reply.headers(error.headers);
+      return sendProblem(request, reply, {
+        ...error.extensions,
+        status,
+        code: error.code,
+        title: error.title,
+        detail: error.message,
+        ...(error.errors ? { errors: error.errors } : {}),
+      });
+    }
+
+    const fe = error as FastifyError;
+    if (fe.validation) {
+      return sendProblem(request, reply, {
+        status: 400,
+        code: 'validation-failed',
+        title: 'Validation failed',
+        detail: `The request ${fe.validationContext ?? 'input'} is invalid; see errors.`,
+        errors: fieldErrors(fe.validation as AjvLikeError[], fe.validationContext ?? 'body'),
+      });
+    }
+
+    return sendProblem(request, reply, {
+      status,
+      code: (fe.code && FASTIFY_CODES[fe.code]) ?? slug(status),
+      detail: error.message,
+    });
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(request, reply, {
+      status: 404,
+      code: 'route-not-found',
+      detail: `No route ${request.method} ${instanceOf(request)}.`,
+    }),
+  );
+};
+
+export default fp(problemPlugin, { name: '@meridian/problem', fastify: '5.x' });

@@ -1,0 +1,5 @@
+// Logging, request ids and metrics for Meridian services.
+export { default as accessLog } from './access-log.ts';
+export { type LoggerSettings, loggerOptions, REDACT_PATHS } from './logger.ts';
+export { default as metrics, type MetricsOptions } from './metrics.ts';
+export { default as requestId, genReqId, REQUEST_ID_HEADER } from './request-id.ts';

@@ -1,0 +1,149 @@
+// createService builds the Fastify instance every Meridian service starts from, in the order
+// a reader should learn it: logging and ids, errors, security, limits, docs, infrastructure,
+// health, metrics. It never listens (see runService). The service's own routes are
+// registered by its app.ts on top. See docs/service-kit.md.
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { BaseConfig } from '@meridian/config';
+import { dbPlugin, pingPool } from '@meridian/db';
+import { AppError, ProblemSchema, problemDetails } from '@meridian/errors';
+import {
+  accessLog,
+  genReqId,
+  loggerOptions,
+  metrics,
+  REQUEST_ID_HEADER,
+  requestId,
+} from '@meridian/observability';
+import { pingRedis, redisPlugin } from '@meridian/redis';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import health from './health.ts';
+
+export type ServiceInstance = FastifyInstance<
+  import('node:http').Server,
+  import('node:http').IncomingMessage,
+  import('node:http').ServerResponse,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+export interface ServiceOptions {
+  name: string;
+  version: string;
+  description: string;
+  config: BaseConfig;
+  /** Off for a service with no tables of its own. */
+  database?: boolean;
+  /** Tests pass a logger stream or level; production logs JSON to stdout. */
+  logger?: { level?: string; stream?: NodeJS.WritableStream };
+}
+
+// Paths that are never rate limited: probes, scrapes and docs must work under attack.
+const UNLIMITED = /^\/(health|metrics|docs)(\/|$)/;
+
+function parseTrustProxy(value: string): boolean | number | string[] {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+export async function createService(opts: ServiceOptions): Promise<ServiceInstance> {
+  const { config, name } = opts;
+  const logOpts = loggerOptions({ level: opts.logger?.level ?? config.LOG_LEVEL, service: name });
+
+  const app = Fastify({
+    logger: opts.logger?.stream ? { ...logOpts, stream: opts.logger.stream } : logOpts,
+    genReqId,
+    requestIdHeader: false,
+    // Fastify's two lines per request are replaced by our one access line (access-log.ts).
+    logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    // Fastify accepts a hop count too; its typings lag behind.
+    trustProxy: parseTrustProxy(config.TRUST_PROXY) as boolean | string[],
+    // Bounded waits: a slow client can't hold a socket forever. keepAlive above a typical
+    // load balancer's 60 s idle timeout, so the proxy closes first and never hits a reset.
+    connectionTimeout: 10_000,
+    requestTimeout: 30_000,
+    keepAliveTimeout: 72_000,
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 200 },
+    ajv: {
+      customOptions: {
+        // Reject unknown fields instead of silently stripping them (mass assignment).
+        removeAdditional: false,
+        coerceTypes: 'array',
+        useDefaults: true,
+        allErrors: true,
+      },
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // 1. Request ids, access log, RFC 9457 errors.
+  await app.register(requestId);
+  await app.register(accessLog);
+  await app.register(problemDetails);
+  app.addSchema(ProblemSchema);
+
+  // 2. Metrics first among the infrastructure, so the pool and queues can add gauges.
+  await app.register(metrics, { service: name });
+
+  // 3. Security headers and the CORS allow-list.
+  await app.register(helmet, { global: true });
+  const origins = config.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean);
+  await app.register(cors, {
+    origin: origins,
+    credentials: true,
+    exposedHeaders: [REQUEST_ID_HEADER, 'retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'],
+  });
+
+  // 4. Infrastructure: Redis (request-path connection) and Postgres.
+  await app.register(redisPlugin, { url: config.REDIS_URL, name: `${name}:request` });
+  app.register(health);
+  if (opts.database !== false) {
+    await app.register(dbPlugin, {
+      connectionString: config.DATABASE_URL,
+      max: config.DATABASE_POOL_MAX,
+      applicationName: name,
+    });
+  }
+  await app.after();
+  app.readiness.add('redis', () => pingRedis(app.redis));
+  if (opts.database !== false) app.readiness.add('postgres', () => pingPool(app.pg));
+
+  // 5. Rate limits in Redis, so every replica draws on one budget per client. If Redis is
+  //    down we let requests through (skipOnError): availability over strictness, see ADR 0005.
+  await app.register(rateLimit, {
+    global: true,
+    max: config.RATE_LIMIT_MAX,
+    timeWindow: config.RATE_LIMIT_WINDOW_MS,
+    redis: app.redis,
+    nameSpace: `${config.REDIS_PREFIX}ratelimit:${name}:`,
+    skipOnError: true,
+    enableDraftSpec: true,
+    allowList: (request) => UNLIMITED.test(request.url),
+    errorResponseBuilder: (_request, context) =>
+      new AppError({
+        status: 429,
+        code: 'rate-limited',
+        detail: `Rate limit of ${context.max} requests per ${context.after} exceeded; retry after ${Math.ceil(context.ttl / 1000)} s.`,
+      }),
+  });
+
+  // 6. OpenAPI from the route schemas, and the interactive UI at /docs.
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: `Meridian ${name}`, version: opts.version, description: opts.description },
+      tags: [{ name: 'health', description: 'Probes for orchestrators and load balancers' }],
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+
+  return app;
+}

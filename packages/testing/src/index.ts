@@ -1,0 +1,4 @@
+// Helpers for component tests against the real Postgres and Redis.
+export { ADMIN_DATABASE_URL, createTestDatabase, type TestDatabase } from './database.ts';
+export { testEnv, uniquePrefix } from './env.ts';
+export { createTcpProxy, type TcpProxy } from './tcp-proxy.ts';
