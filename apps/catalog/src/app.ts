@@ -1,8 +1,9 @@
 // buildApp(config): the catalog service, assembled top-down. It never listens (server.ts
 // does), so tests build it and use inject(). catalogService is also a plain Fastify plugin,
 // so the same service can later run inside one process beside the others (ARC-02).
-import type { FastifyPluginAsync } from 'fastify';
+
 import { createService, type ServiceInstance } from '@meridian/service-kit';
+import type { FastifyPluginAsync } from 'fastify';
 import type { Config } from './config.ts';
 import { createCatalogDb } from './db/client.ts';
 import { categoryRoutes } from './modules/categories/categories.routes.ts';

@@ -3,8 +3,8 @@ export { ensureDatabase, type MigrateOptions, runMigrations } from './migrate.ts
 export {
   createDb,
   createPool,
-  dbPlugin,
   type DbPluginOptions,
+  dbPlugin,
   type PoolSettings,
   pingPool,
   registerPoolMetrics,

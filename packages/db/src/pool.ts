@@ -52,7 +52,10 @@ export function registerPoolMetrics(pool: pg.Pool, registry: Registry): void {
 export async function pingPool(pool: pg.Pool, timeoutMs = 1_000): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`postgres did not answer in ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(
+      () => reject(new Error(`postgres did not answer in ${timeoutMs} ms`)),
+      timeoutMs,
+    );
   });
   try {
     await Promise.race([pool.query('SELECT 1'), deadline]);
@@ -67,12 +70,15 @@ declare module 'fastify' {
   }
 }
 
-export interface DbPluginOptions extends PoolSettings {}
+export interface DbPluginOptions extends PoolSettings {
+  /** Where the pool gauges go (the app's metrics registry). */
+  registry?: Registry;
+}
 
 const dbPluginImpl: FastifyPluginAsync<DbPluginOptions> = async (app, opts) => {
   const pool = createPool(opts);
   app.decorate('pg', pool);
-  if (app.hasDecorator('metrics')) registerPoolMetrics(pool, app.metrics.registry);
+  if (opts.registry) registerPoolMetrics(pool, opts.registry);
   app.addHook('onClose', async () => {
     await pool.end();
   });

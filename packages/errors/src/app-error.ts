@@ -43,6 +43,7 @@ export class AppError extends Error {
   }
 }
 
-export const notFound = (detail: string) => new AppError({ status: 404, code: 'not-found', detail });
+export const notFound = (detail: string) =>
+  new AppError({ status: 404, code: 'not-found', detail });
 export const conflict = (code: string, detail: string) =>
   new AppError({ status: 409, code, detail });

@@ -4,10 +4,18 @@
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Probes and scrapes: log them only when they fail, or they drown everything else. */
+    quiet?: boolean;
+  }
+}
+
 const accessLogPlugin: FastifyPluginAsync = async (app) => {
   app.addHook('onResponse', async (request, reply) => {
-    const q = request.url.indexOf('?');
     const status = reply.statusCode;
+    if (status < 400 && request.routeOptions.config.quiet) return;
+    const q = request.url.indexOf('?');
     const entry = {
       method: request.method,
       path: q === -1 ? request.url : request.url.slice(0, q),

@@ -2,7 +2,7 @@
 // Node runtime metrics including event-loop lag, and the RED histogram for HTTP. The route
 // label is the route template (/v1/products/:id), never the raw URL, so cardinality stays
 // bounded whatever clients send. See docs/observability.md.
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifySchema } from 'fastify';
 import fp from 'fastify-plugin';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
@@ -46,7 +46,8 @@ const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (app, opts) => {
 
   app.get(
     '/metrics',
-    { schema: { hide: true }, config: { rateLimit: false }, logLevel: 'warn' },
+    // `hide` is read by @fastify/swagger: scrape endpoints are not part of the public API.
+    { schema: { hide: true } as FastifySchema, config: { rateLimit: false, quiet: true } },
     async (_request, reply) => {
       reply.type(registry.contentType);
       return registry.metrics();

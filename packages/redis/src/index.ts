@@ -56,7 +56,10 @@ export function createRedis({ url, role, name, onError }: RedisSettings): Redis 
 export async function pingRedis(client: Redis, timeoutMs = 1_000): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`redis did not answer in ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(
+      () => reject(new Error(`redis did not answer in ${timeoutMs} ms`)),
+      timeoutMs,
+    );
   });
   try {
     await Promise.race([client.ping(), deadline]);

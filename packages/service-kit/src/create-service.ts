@@ -22,6 +22,7 @@ import {
 import { pingRedis, redisPlugin } from '@meridian/redis';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import health from './health.ts';
+import { createValidatorCompiler } from './validation.ts';
 
 export type ServiceInstance = FastifyInstance<
   import('node:http').Server,
@@ -49,7 +50,10 @@ function parseTrustProxy(value: string): boolean | number | string[] {
   if (value === 'true') return true;
   if (value === 'false') return false;
   if (/^\d+$/.test(value)) return Number(value);
-  return value.split(',').map((s) => s.trim()).filter(Boolean);
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 export async function createService(opts: ServiceOptions): Promise<ServiceInstance> {
@@ -61,7 +65,10 @@ export async function createService(opts: ServiceOptions): Promise<ServiceInstan
     genReqId,
     requestIdHeader: false,
     // Fastify's two lines per request are replaced by our one access line (access-log.ts).
-    logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
+    logController: new LogController({
+      requestIdLogLabel: 'requestId',
+      disableRequestLogging: true,
+    }),
     bodyLimit: config.BODY_LIMIT_BYTES,
     // Fastify accepts a hop count too; its typings lag behind.
     trustProxy: parseTrustProxy(config.TRUST_PROXY) as boolean | string[],
@@ -72,16 +79,19 @@ export async function createService(opts: ServiceOptions): Promise<ServiceInstan
     keepAliveTimeout: 72_000,
     return503OnClosing: true,
     routerOptions: { maxParamLength: 200 },
-    ajv: {
-      customOptions: {
-        // Reject unknown fields instead of silently stripping them (mass assignment).
-        removeAdditional: false,
-        coerceTypes: 'array',
-        useDefaults: true,
-        allErrors: true,
-      },
-    },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(createValidatorCompiler());
+
+  // Draining: once close() starts, answer in-flight requests with `Connection: close`, so
+  // keep-alive clients let go and the server can finish closing instead of waiting out
+  // keepAliveTimeout. New connections are already refused (and return503OnClosing).
+  let draining = false;
+  app.addHook('preClose', async () => {
+    draining = true;
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (draining) reply.header('connection', 'close');
+  });
 
   // 1. Request ids, access log, RFC 9457 errors.
   await app.register(requestId);
@@ -89,19 +99,40 @@ export async function createService(opts: ServiceOptions): Promise<ServiceInstan
   await app.register(problemDetails);
   app.addSchema(ProblemSchema);
 
-  // 2. Metrics first among the infrastructure, so the pool and queues can add gauges.
+  // 2. OpenAPI collects routes as they are added, so it comes before any route.
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: `Meridian ${name}`, version: opts.version, description: opts.description },
+      tags: [{ name: 'health', description: 'Probes for orchestrators and load balancers' }],
+    },
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`),
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+
+  // 3. Metrics first among the infrastructure, so the pool and queues can add gauges.
   await app.register(metrics, { service: name });
 
-  // 3. Security headers and the CORS allow-list.
+  // 4. Security headers and the CORS allow-list.
   await app.register(helmet, { global: true });
-  const origins = config.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean);
+  const origins = config.CORS_ORIGINS.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   await app.register(cors, {
     origin: origins,
     credentials: true,
-    exposedHeaders: [REQUEST_ID_HEADER, 'retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'],
+    exposedHeaders: [
+      REQUEST_ID_HEADER,
+      'retry-after',
+      'ratelimit-limit',
+      'ratelimit-remaining',
+      'ratelimit-reset',
+    ],
   });
 
-  // 4. Infrastructure: Redis (request-path connection) and Postgres.
+  // 5. Infrastructure: Redis (request-path connection) and Postgres.
   await app.register(redisPlugin, { url: config.REDIS_URL, name: `${name}:request` });
   app.register(health);
   if (opts.database !== false) {
@@ -109,13 +140,14 @@ export async function createService(opts: ServiceOptions): Promise<ServiceInstan
       connectionString: config.DATABASE_URL,
       max: config.DATABASE_POOL_MAX,
       applicationName: name,
+      registry: app.metrics.registry,
     });
   }
   await app.after();
   app.readiness.add('redis', () => pingRedis(app.redis));
   if (opts.database !== false) app.readiness.add('postgres', () => pingPool(app.pg));
 
-  // 5. Rate limits in Redis, so every replica draws on one budget per client. If Redis is
+  // 6. Rate limits in Redis, so every replica draws on one budget per client. If Redis is
   //    down we let requests through (skipOnError): availability over strictness, see ADR 0005.
   await app.register(rateLimit, {
     global: true,
@@ -133,17 +165,6 @@ export async function createService(opts: ServiceOptions): Promise<ServiceInstan
         detail: `Rate limit of ${context.max} requests per ${context.after} exceeded; retry after ${Math.ceil(context.ttl / 1000)} s.`,
       }),
   });
-
-  // 6. OpenAPI from the route schemas, and the interactive UI at /docs.
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: { title: `Meridian ${name}`, version: opts.version, description: opts.description },
-      tags: [{ name: 'health', description: 'Probes for orchestrators and load balancers' }],
-    },
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
-  });
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 
   return app;
 }

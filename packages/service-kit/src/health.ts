@@ -2,9 +2,10 @@
 // nothing external, so an orchestrator never restarts every replica because Postgres blinked.
 // Ready answers "should traffic come here": every dependency within a deadline, in parallel.
 // See docs/operations.md.
+
+import { sendProblem } from '@meridian/errors';
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
-import { sendProblem } from '@meridian/errors';
 import { Type } from 'typebox';
 
 export type ReadinessCheck = () => Promise<void>;
@@ -17,7 +18,9 @@ declare module 'fastify' {
 
 const HealthSchema = Type.Object({
   status: Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]),
-  checks: Type.Optional(Type.Record(Type.String(), Type.Union([Type.Literal('up'), Type.Literal('down')]))),
+  checks: Type.Optional(
+    Type.Record(Type.String(), Type.Union([Type.Literal('up'), Type.Literal('down')])),
+  ),
 });
 
 const healthPlugin: FastifyPluginAsync = async (app) => {
@@ -28,7 +31,7 @@ const healthPlugin: FastifyPluginAsync = async (app) => {
     },
   });
 
-  const common = { config: { rateLimit: false }, logLevel: 'warn' as const };
+  const common = { config: { rateLimit: false, quiet: true } };
 
   app.get(
     '/health/live',

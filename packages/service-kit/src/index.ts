@@ -1,6 +1,7 @@
 // The service kit: everything generic a Meridian service is built from.
+
+/** A module's routes: a plugin whose schemas type its handlers (TypeBox provider). */
+export type { FastifyPluginAsyncTypebox as RoutePlugin } from '@fastify/type-provider-typebox';
 export { createService, type ServiceInstance, type ServiceOptions } from './create-service.ts';
 export type { ReadinessCheck } from './health.ts';
 export { type RunOptions, runService } from './run-service.ts';
-/** A module's routes: a plugin whose schemas type its handlers (TypeBox provider). */
-export type { FastifyPluginAsyncTypebox as RoutePlugin } from '@fastify/type-provider-typebox';

@@ -1,4 +1,6 @@
 // Helpers for component tests against the real Postgres and Redis.
+
+export { createTestApp, type TestApp, type TestAppOptions } from './app.ts';
 export { ADMIN_DATABASE_URL, createTestDatabase, type TestDatabase } from './database.ts';
 export { testEnv, uniquePrefix } from './env.ts';
 export { createTcpProxy, type TcpProxy } from './tcp-proxy.ts';

@@ -16,7 +16,11 @@ const TREE: Array<{ slug: string; name: string; parent?: string }> = [
 ];
 
 const config = loadConfigOrExit(ConfigSchema);
-const pool = createPool({ connectionString: config.DATABASE_URL, max: 1, applicationName: 'catalog-seed' });
+const pool = createPool({
+  connectionString: config.DATABASE_URL,
+  max: 1,
+  applicationName: 'catalog-seed',
+});
 const db = createCatalogDb(pool);
 try {
   // Parents come before children in TREE, so each parent id exists when its children land.

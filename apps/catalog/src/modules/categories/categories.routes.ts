@@ -1,12 +1,8 @@
 // HTTP routes for categories: validate, call the service, shape the reply. Nothing more.
 import type { RoutePlugin } from '@meridian/service-kit';
 import { Type } from 'typebox';
+import { CategoryListSchema, CategoryParamsSchema, CategorySchema } from './categories.schemas.ts';
 import type { CategoryService } from './categories.service.ts';
-import {
-  CategoryListSchema,
-  CategoryParamsSchema,
-  CategorySchema,
-} from './categories.schemas.ts';
 
 const Problem = Type.Ref('Problem');
 

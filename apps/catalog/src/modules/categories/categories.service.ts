@@ -2,8 +2,8 @@
 import { notFound } from '@meridian/errors';
 import type { CatalogDb } from '../../db/client.ts';
 import type { CategoryRow } from '../../db/schema/index.ts';
-import type { Category } from './categories.schemas.ts';
 import { findAllCategories, findCategoryById } from './categories.repository.ts';
+import type { Category } from './categories.schemas.ts';
 
 const toCategory = (row: CategoryRow): Category => ({
   id: row.id,

@@ -1,0 +1,10 @@
+// The auth service's environment: the kit's shared variables plus its own port.
+import { BaseConfigSchema, portSchema } from '@meridian/config';
+import { type Static, Type } from 'typebox';
+
+export const ConfigSchema = Type.Object({
+  ...BaseConfigSchema.properties,
+  PORT: portSchema(3001),
+});
+
+export type Config = Static<typeof ConfigSchema>;

@@ -1,0 +1,15 @@
+// Wire shapes for roles.
+import { type Static, Type } from 'typebox';
+
+export const RoleSchema = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    name: Type.String(),
+    description: Type.String(),
+  },
+  { additionalProperties: false },
+);
+
+export const RoleListSchema = Type.Object({ items: Type.Array(RoleSchema) });
+
+export type Role = Static<typeof RoleSchema>;

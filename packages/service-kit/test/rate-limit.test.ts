@@ -1,0 +1,61 @@
+// Rate limits live in Redis, so two replicas of a service draw on ONE budget per client:
+// a client can't multiply its allowance by the number of instances.
+import { uniquePrefix } from '@meridian/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ServiceInstance } from '../src/index.ts';
+import { buildFixture, fixtureConfig } from './fixtures/fixture-app.ts';
+
+const shared = { RATE_LIMIT_MAX: '5', RATE_LIMIT_WINDOW_MS: '60000' };
+let replicaA: ServiceInstance;
+let replicaB: ServiceInstance;
+let otherService: ServiceInstance;
+
+beforeAll(async () => {
+  const prefix = uniquePrefix('rl'); // both replicas: same service, same Redis, same prefix
+  replicaA = await buildFixture(fixtureConfig({ ...shared, REDIS_PREFIX: prefix }));
+  replicaB = await buildFixture(fixtureConfig({ ...shared, REDIS_PREFIX: prefix }));
+  otherService = await buildFixture(fixtureConfig({ ...shared, REDIS_PREFIX: uniquePrefix('rl') }));
+});
+afterAll(async () => {
+  await Promise.all([replicaA.close(), replicaB.close(), otherService.close()]);
+});
+
+const hit = (app: ServiceInstance, ip = '203.0.113.7') =>
+  app.inject({ url: '/v1/widgets/1', remoteAddress: ip });
+
+describe('rate limiting shared across instances', () => {
+  it('counts requests to both replicas against one budget, then answers 429 problem+json', async () => {
+    const statuses: number[] = [];
+    for (const app of [replicaA, replicaB, replicaA, replicaB, replicaA]) {
+      const res = await hit(app);
+      statuses.push(res.statusCode);
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 200]);
+
+    const first = await hit(replicaA);
+    expect(first.headers['ratelimit-limit']).toBe('5');
+    expect(first.statusCode).toBe(429);
+    const limited = await hit(replicaB);
+    expect(limited.statusCode).toBe(429);
+    expect(limited.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect(limited.headers['ratelimit-remaining']).toBe('0');
+    expect(limited.json()).toMatchObject({ status: 429, code: 'rate-limited' });
+  });
+
+  it('keeps separate budgets per client IP', async () => {
+    expect((await hit(replicaA, '203.0.113.99')).statusCode).toBe(200);
+  });
+
+  it('keeps separate budgets per prefix (another deployment or test)', async () => {
+    expect((await hit(otherService)).statusCode).toBe(200);
+  });
+
+  it('never limits probes and scrapes', async () => {
+    for (let i = 0; i < 8; i++) {
+      expect(
+        (await replicaA.inject({ url: '/health/live', remoteAddress: '203.0.113.7' })).statusCode,
+      ).toBe(200);
+    }
+  });
+});
