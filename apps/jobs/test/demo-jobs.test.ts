@@ -1,0 +1,105 @@
+// The jobs service end to end: enqueue over HTTP, a real BullMQ worker on the real Redis
+// processes the job, the run lands in Postgres, and queue counts show up over HTTP and in
+// /metrics. Invalid payloads are refused at the door.
+import { createTestApp, type TestApp } from '@meridian/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.ts';
+import { ConfigSchema } from '../src/config.ts';
+import { DB_SCHEMA, MIGRATIONS_FOLDER } from '../src/db/client.ts';
+import { assertDemoPayload } from '../src/queues/demo.queue.ts';
+
+let t: TestApp<Awaited<ReturnType<typeof buildApp>>, unknown>;
+
+beforeAll(async () => {
+  t = await createTestApp({
+    schema: DB_SCHEMA,
+    migrationsFolder: MIGRATIONS_FOLDER,
+    configSchema: ConfigSchema,
+    buildApp,
+  });
+});
+afterAll(() => t.close());
+
+async function waitForState(jobId: string, state: string, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await t.app.inject({ url: `/v1/demo-jobs/${jobId}` });
+    if (res.json().state === state || Date.now() > deadline) return res.json();
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('POST /v1/demo-jobs', () => {
+  it('enqueues a job that a worker processes and records in Postgres', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/demo-jobs',
+      payload: { message: 'hello queue' },
+    });
+    expect(res.statusCode).toBe(202);
+    const { jobId, statusUrl } = res.json();
+    expect(res.headers.location).toBe(statusUrl);
+
+    const status = await waitForState(jobId, 'completed');
+    expect(status).toMatchObject({
+      state: 'completed',
+      attemptsMade: 1,
+      result: { echoed: 'hello queue', length: 11 },
+    });
+
+    const runs = await t.app.inject({ url: '/v1/job-runs?limit=5' });
+    expect(runs.json().items).toEqual([
+      expect.objectContaining({
+        queue: 'demo',
+        jobId,
+        name: 'echo',
+        payload: { message: 'hello queue' },
+        result: { echoed: 'hello queue', length: 11 },
+        attempts: 1,
+      }),
+    ]);
+  });
+
+  it('refuses an invalid payload with 400 and enqueues nothing', async () => {
+    const before = (await t.app.inject({ url: '/v1/queues' })).json();
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/demo-jobs',
+      payload: { message: '', extra: true },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().code).toBe('validation-failed');
+    const after = (await t.app.inject({ url: '/v1/queues' })).json();
+    expect(after).toEqual(before);
+  });
+});
+
+describe('GET /v1/demo-jobs/:id', () => {
+  it('when the job does not exist, returns 404', async () => {
+    const res = await t.app.inject({ url: '/v1/demo-jobs/999999' });
+    expect(res.statusCode).toBe(404);
+  });
+});
+
+describe('queue visibility', () => {
+  it('reports counts per state over HTTP and as a gauge in /metrics', async () => {
+    const queues = (await t.app.inject({ url: '/v1/queues' })).json();
+    expect(queues.items).toEqual([
+      { name: 'demo', counts: expect.objectContaining({ completed: 1, failed: 0, waiting: 0 }) },
+    ]);
+    const metrics = (await t.app.inject({ url: '/metrics' })).body;
+    expect(metrics).toContain('queue_jobs{queue="demo",state="completed",service="jobs"} 1');
+  });
+
+  it('counts the worker in readiness', async () => {
+    const res = await t.app.inject({ url: '/health/ready' });
+    expect(res.json().checks).toEqual({ redis: 'up', postgres: 'up', workers: 'up' });
+  });
+});
+
+describe('the worker side of the contract', () => {
+  it('refuses a payload that does not match the schema', () => {
+    expect(() => assertDemoPayload({ message: 42 })).toThrow(/schema/);
+    expect(assertDemoPayload({ message: 'ok' })).toEqual({ message: 'ok' });
+  });
+});

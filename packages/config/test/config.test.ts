@@ -1,0 +1,58 @@
+// Config loading: coercion, defaults, and one readable error naming every bad variable.
+import { Type } from 'typebox';
+import { describe, expect, it } from 'vitest';
+import { BaseConfigSchema, ConfigError, loadConfig, portSchema } from '../src/index.ts';
+
+const Schema = Type.Object({ ...BaseConfigSchema.properties, PORT: portSchema(3002) });
+
+describe('loadConfig', () => {
+  it('applies defaults and coerces numbers from strings', () => {
+    const config = loadConfig(Schema, { PORT: '4000', DATABASE_POOL_MAX: '3' });
+    expect(config.PORT).toBe(4000);
+    expect(config.DATABASE_POOL_MAX).toBe(3);
+    expect(config.LOG_LEVEL).toBe('info');
+    expect(config.REDIS_URL).toBe('redis://127.0.0.1:6379');
+  });
+
+  it('treats an empty value as unset', () => {
+    expect(loadConfig(Schema, { PORT: '' }).PORT).toBe(3002);
+  });
+
+  it('names every bad variable in one error, not just the first', () => {
+    let error: unknown;
+    try {
+      loadConfig(Schema, { PORT: 'abc', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const { issues, message } = error as ConfigError;
+    expect(issues).toHaveLength(3);
+    expect(message).toContain('PORT="abc" must be integer');
+    expect(message).toContain('LOG_LEVEL="loud" must be one of: fatal, error, warn, info');
+    expect(message).toContain('DATABASE_URL');
+  });
+
+  it('reports a required variable that is missing', () => {
+    const Required = Type.Object({ API_KEY: Type.String({ minLength: 1 }) });
+    expect(() => loadConfig(Required, {})).toThrow('API_KEY is required but not set');
+  });
+
+  it('never prints the value of a secret-looking variable', () => {
+    const Secret = Type.Object({ JWT_SECRET: Type.String({ minLength: 32 }) });
+    expect(() => loadConfig(Secret, { JWT_SECRET: 'short-secret' })).toThrow(
+      /JWT_SECRET=<redacted>/,
+    );
+    expect(() => loadConfig(Secret, { JWT_SECRET: 'short-secret' })).not.toThrow(/short-secret/);
+  });
+
+  it('rejects a port out of range', () => {
+    expect(() => loadConfig(Schema, { PORT: '70000' })).toThrow(/PORT="70000" must be <= 65535/);
+  });
+
+  it('does not write defaults back into the environment it read', () => {
+    const env: Record<string, string> = { PORT: '1' };
+    loadConfig(Schema, env);
+    expect(env).toEqual({ PORT: '1' });
+  });
+});
