@@ -76,7 +76,7 @@ describe('POST /v1/demo-jobs', () => {
 
 describe('GET /v1/demo-jobs/:id', () => {
   it('when the job does not exist, returns 404', async () => {
-    const res = await t.app.inject({ url: '/v1/demo-jobs/999999' });
+    const res = await t.app.inject({ url: '/v1/demo-jobs/00000000-0000-4000-8000-000000000000' });
     expect(res.statusCode).toBe(404);
   });
 });

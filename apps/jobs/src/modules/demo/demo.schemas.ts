@@ -16,7 +16,7 @@ export const DemoJobStatusSchema = Type.Object({
 export type DemoJobStatus = Static<typeof DemoJobStatusSchema>;
 
 export const JobParamsSchema = Type.Object(
-  { id: Type.String({ pattern: '^[0-9]{1,20}$' }) },
+  { id: Type.String({ format: 'uuid' }) },
   { additionalProperties: false },
 );
 

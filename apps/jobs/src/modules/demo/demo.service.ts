@@ -1,5 +1,6 @@
 // Demo job use cases: enqueue, inspect, and the work itself. Free of HTTP; the worker and
 // the routes both call it.
+import { randomUUID } from 'node:crypto';
 import { notFound } from '@meridian/errors';
 import type { Queue } from 'bullmq';
 import type { JobsDb } from '../../db/client.ts';
@@ -10,7 +11,10 @@ import type { DemoJobStatus, JobRun } from './demo.schemas.ts';
 export function demoService(db: JobsDb, queue: Queue<DemoPayload, DemoResult>) {
   return {
     async enqueue(payload: DemoPayload): Promise<string> {
+      // Our own id, not BullMQ's per-queue counter: the counter restarts when Redis loses its
+      // data, and job_runs.job_id must stay unique for ever.
       const job = await queue.add(DEMO_JOB, payload, {
+        jobId: randomUUID(),
         attempts: 3,
         backoff: { type: 'exponential', delay: 500 },
         removeOnComplete: { age: 3_600, count: 1_000 },
