@@ -1,14 +1,18 @@
 // The jobs service end to end: enqueue over HTTP, a real BullMQ worker on the real Redis
 // processes the job, the run lands in Postgres, and queue counts show up over HTTP and in
 // /metrics. Invalid payloads are refused at the door.
+import { randomUUID } from 'node:crypto';
 import { createTestApp, type TestApp } from '@meridian/testing';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
 import { ConfigSchema } from '../src/config.ts';
 import { DB_SCHEMA, MIGRATIONS_FOLDER } from '../src/db/client.ts';
-import { assertDemoPayload } from '../src/queues/demo.queue.ts';
+import { assertDemoPayload, DEMO_QUEUE } from '../src/queues/demo.queue.ts';
 
-let t: TestApp<Awaited<ReturnType<typeof buildApp>>, unknown>;
+let t: TestApp<Awaited<ReturnType<typeof buildApp>>, { REDIS_PREFIX: string }>;
+const REDIS_URL = 'redis://127.0.0.1:6379';
 
 beforeAll(async () => {
   t = await createTestApp({
@@ -98,6 +102,19 @@ describe('queue visibility', () => {
 });
 
 describe('the worker side of the contract', () => {
+  it('fails a malformed job at once instead of retrying it', async () => {
+    // Straight onto the queue, past the HTTP validation: the worker must still refuse it.
+    const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    const queue = new Queue(DEMO_QUEUE, { connection, prefix: `${t.config.REDIS_PREFIX}bull` });
+    const jobId = randomUUID();
+    await queue.add('echo', { message: 7 }, { jobId, attempts: 3 });
+    await queue.close();
+    connection.disconnect();
+    const status = await waitForState(jobId, 'failed');
+    expect(status).toMatchObject({ state: 'failed', attemptsMade: 1 });
+    expect(status.failedReason).toMatch(/does not match its schema/);
+  });
+
   it('refuses a payload that does not match the schema', () => {
     expect(() => assertDemoPayload({ message: 42 })).toThrow(/schema/);
     expect(assertDemoPayload({ message: 'ok' })).toEqual({ message: 'ok' });

@@ -1,6 +1,6 @@
 // Loads a service's configuration from the environment exactly once, validated against a
 // TypeBox schema. On failure it names every bad or missing variable in one message, so an
-// operator fixes them all in one go instead of one restart per typo. See docs/config.md.
+// operator fixes them all in one go instead of one restart per typo. See docs/configuration.md.
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsImport from 'ajv-formats';
 import { type Static, type TObject, Type } from 'typebox';
@@ -24,7 +24,10 @@ function describe(error: ErrorObject, env: Record<string, unknown>): string {
   }
   const name = error.instancePath.replace(/^\//, '');
   const value = env[name];
-  const shown = /SECRET|PASSWORD|KEY|TOKEN/i.test(name) ? '<redacted>' : JSON.stringify(value);
+  const shown = /SECRET|PASSWORD|KEY|TOKEN/i.test(name)
+    ? '<redacted>'
+    : // A URL's password must not reach a log either: postgres://user:***@host/db.
+      JSON.stringify(value)?.replace(/(\/\/[^:/@\s]+:)[^@\s]*@/, '$1***@');
   if (error.keyword === 'enum') {
     const allowed = (error.params.allowedValues as unknown[]).join(', ');
     return `${name}=${shown} must be one of: ${allowed}`;
@@ -102,6 +105,8 @@ export const BaseConfigSchema = Type.Object({
   RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 300 }),
   RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1000, default: 60_000 }),
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, maximum: 120_000, default: 10_000 }),
+  // Set by the production bundle (scripts/build-service.ts); unset when running from source.
+  DOCS_ASSETS_DIR: Type.Optional(Type.String({ minLength: 1 })),
 });
 
 /** A service's port, with its default. */

@@ -46,6 +46,18 @@ describe('loadConfig', () => {
     expect(() => loadConfig(Secret, { JWT_SECRET: 'short-secret' })).not.toThrow(/short-secret/);
   });
 
+  it('never prints the password inside a connection URL', () => {
+    const Url = Type.Object({ DATABASE_URL: Type.String({ pattern: '^postgres://.+/[a-z]+$' }) });
+    let message = '';
+    try {
+      loadConfig(Url, { DATABASE_URL: 'postgres://app:pa55word@db:5432/' });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain('postgres://app:***@db:5432/');
+    expect(message).not.toContain('pa55word');
+  });
+
   it('rejects a port out of range', () => {
     expect(() => loadConfig(Schema, { PORT: '70000' })).toThrow(/PORT="70000" must be <= 65535/);
   });

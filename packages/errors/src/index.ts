@@ -9,6 +9,8 @@ export {
 export {
   default as problemDetails,
   fieldErrors,
+  MAX_FIELD_ERRORS,
+  notFoundHandler,
   PROBLEM_CONTENT_TYPE,
   PROBLEM_TYPE_BASE,
   type ProblemDocument,

@@ -53,9 +53,12 @@ interface AjvLikeError {
   params?: Record<string, unknown>;
 }
 
+/** At most this many field errors per response: a huge invalid body gets a bounded reply. */
+export const MAX_FIELD_ERRORS = 20;
+
 /** ajv errors → field errors with JSON Pointers; unknown fields point at the field itself. */
 export function fieldErrors(validation: AjvLikeError[], part: string): FieldError[] {
-  return validation.map((v) => {
+  return validation.slice(0, MAX_FIELD_ERRORS).map((v) => {
     let pointer = v.instancePath ?? '';
     let detail = v.message ?? 'is invalid';
     if (v.keyword === 'additionalProperties' && v.params?.additionalProperty !== undefined) {
@@ -100,7 +103,9 @@ const problemPlugin: FastifyPluginAsync = async (app) => {
     const raw = (error as { statusCode?: unknown }).statusCode;
     const status = typeof raw === 'number' && raw >= 400 && raw <= 599 ? raw : 500;
 
-    if (status >= 500) {
+    // Our own AppErrors carry details written for clients, whatever their status (a 503
+    // with Retry-After, say). Anything else that reaches 5xx is a bug: log it, mask it.
+    if (status >= 500 && !(error instanceof AppError)) {
       request.log.error({ err: error }, 'request failed');
       return sendProblem(request, reply, {
         status,
@@ -113,6 +118,7 @@ const problemPlugin: FastifyPluginAsync = async (app) => {
     }
 
     if (error instanceof AppError) {
+      if (status >= 500) request.log.error({ err: error }, 'request failed');
       if (error.headers) reply.headers(error.headers);
       return sendProblem(request, reply, {
         ...error.extensions,
@@ -130,7 +136,7 @@ const problemPlugin: FastifyPluginAsync = async (app) => {
         status: 400,
         code: 'validation-failed',
         title: 'Validation failed',
-        detail: `The request ${fe.validationContext ?? 'input'} is invalid; see errors.`,
+        detail: `Invalid request ${fe.validationContext ?? 'input'}; see errors.`,
         errors: fieldErrors(fe.validation as AjvLikeError[], fe.validationContext ?? 'body'),
       });
     }
@@ -141,14 +147,15 @@ const problemPlugin: FastifyPluginAsync = async (app) => {
       detail: error.message,
     });
   });
-
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(request, reply, {
-      status: 404,
-      code: 'route-not-found',
-      detail: `No route ${request.method} ${instanceOf(request)}.`,
-    }),
-  );
 };
+
+/** The 404 for unknown routes. The kit installs it behind the rate limiter (see there). */
+export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return sendProblem(request, reply, {
+    status: 404,
+    code: 'route-not-found',
+    detail: `No route ${request.method} ${instanceOf(request)}.`,
+  });
+}
 
 export default fp(problemPlugin, { name: '@meridian/problem', fastify: '5.x' });

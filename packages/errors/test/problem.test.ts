@@ -1,7 +1,14 @@
 // The problem+json handler in isolation: AppError mapping, field errors, masking of 5xx.
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { AppError, conflict, fieldErrors, notFound, problemDetails } from '../src/index.ts';
+import {
+  AppError,
+  conflict,
+  fieldErrors,
+  MAX_FIELD_ERRORS,
+  notFound,
+  problemDetails,
+} from '../src/index.ts';
 
 async function appThrowing(error: unknown) {
   const app = Fastify();
@@ -51,6 +58,24 @@ describe('problem+json', () => {
     expect(res.json().code).toBe('internal-error');
   });
 
+  it('keeps code, detail and headers of a deliberate 5xx AppError (a 503 with Retry-After)', async () => {
+    const app = await appThrowing(
+      new AppError({
+        status: 503,
+        code: 'catalog-unavailable',
+        detail: 'Catalog is not answering; nothing was reserved.',
+        headers: { 'retry-after': '5' },
+      }),
+    );
+    const res = await app.inject({ url: '/thing' });
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('5');
+    expect(res.json()).toMatchObject({
+      code: 'catalog-unavailable',
+      detail: 'Catalog is not answering; nothing was reserved.',
+    });
+  });
+
   it('treats a nonsense status code as a 500', async () => {
     const app = await appThrowing(Object.assign(new Error('weird'), { statusCode: 999 }));
     expect((await app.inject({ url: '/thing' })).statusCode).toBe(500);
@@ -67,6 +92,11 @@ describe('problem+json', () => {
 });
 
 describe('fieldErrors', () => {
+  it('caps the list, so a huge invalid body gets a bounded answer', () => {
+    const many = Array.from({ length: 500 }, (_, i) => ({ instancePath: `/${i}`, message: 'bad' }));
+    expect(fieldErrors(many, 'body')).toHaveLength(MAX_FIELD_ERRORS);
+  });
+
   it('turns ajv errors into JSON Pointers, pointing at unknown and missing fields themselves', () => {
     expect(
       fieldErrors(

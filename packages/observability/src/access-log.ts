@@ -1,6 +1,6 @@
 // One log line per request, written when the response is done: method, path (without the
 // query string, which may hold tokens), route template, status and duration. It replaces
-// Fastify's two default lines; logging is the largest per-request cost (BENCHMARKING.md).
+// Fastify's two default lines; logging is the largest per-request cost (bench/RESULTS.md).
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 

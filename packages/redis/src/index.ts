@@ -25,7 +25,9 @@ export interface RedisSettings {
 }
 
 const ROLE_OPTIONS: Record<RedisRole, RedisOptions> = {
-  request: { maxRetriesPerRequest: 1, commandTimeout: 1_000, enableOfflineQueue: true },
+  // No offline queue: while disconnected, commands fail at once and callers degrade (the
+  // rate limiter lets the request through) instead of every request waiting on a timeout.
+  request: { maxRetriesPerRequest: 1, commandTimeout: 1_000, enableOfflineQueue: false },
   producer: { maxRetriesPerRequest: 3, enableOfflineQueue: true },
   worker: { maxRetriesPerRequest: null, enableReadyCheck: false },
   subscriber: { maxRetriesPerRequest: null },
@@ -88,6 +90,21 @@ declare module 'fastify' {
 export interface RedisPluginOptions {
   url: string;
   name: string;
+  connectWaitMs?: number;
+}
+
+/** Resolves when the client is ready, or after timeoutMs either way (never rejects). */
+export function waitForReady(client: Redis, timeoutMs: number): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      client.off('ready', done);
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    client.once('ready', done);
+  });
 }
 
 const redisPluginImpl: FastifyPluginAsync<RedisPluginOptions> = async (app, opts) => {
@@ -99,6 +116,9 @@ const redisPluginImpl: FastifyPluginAsync<RedisPluginOptions> = async (app, opts
   });
   app.decorate('redis', client);
   app.addHook('onClose', async () => closeRedis(client));
+  // Give the first connection a moment so the first requests find it ready; a Redis that is
+  // down must not stop the service from starting (readiness reports it instead).
+  await waitForReady(client, opts.connectWaitMs ?? 2_000);
 };
 
 /** Registers `app.redis`, the request-path connection. */

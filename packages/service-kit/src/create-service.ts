@@ -10,7 +10,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { BaseConfig } from '@meridian/config';
 import { dbPlugin, pingPool } from '@meridian/db';
-import { AppError, ProblemSchema, problemDetails } from '@meridian/errors';
+import { AppError, notFoundHandler, ProblemSchema, problemDetails } from '@meridian/errors';
 import {
   accessLog,
   genReqId,
@@ -77,6 +77,8 @@ export async function createService(opts: ServiceOptions): Promise<ServiceInstan
     connectionTimeout: 10_000,
     requestTimeout: 30_000,
     keepAliveTimeout: 72_000,
+    // A request that still arrives while closing gets Fastify's own fast 503 (plain JSON,
+    // before any hook runs) with Connection: close, so the balancer retries elsewhere.
     return503OnClosing: true,
     routerOptions: { maxParamLength: 200 },
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -84,7 +86,7 @@ export async function createService(opts: ServiceOptions): Promise<ServiceInstan
 
   // Draining: once close() starts, answer in-flight requests with `Connection: close`, so
   // keep-alive clients let go and the server can finish closing instead of waiting out
-  // keepAliveTimeout. New connections are already refused (and return503OnClosing).
+  // keepAliveTimeout. New connections are refused by then.
   let draining = false;
   app.addHook('preClose', async () => {
     draining = true;
@@ -110,7 +112,11 @@ export async function createService(opts: ServiceOptions): Promise<ServiceInstan
       buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`),
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    ...(config.DOCS_ASSETS_DIR ? { baseDir: config.DOCS_ASSETS_DIR } : {}),
+  });
 
   // 3. Metrics first among the infrastructure, so the pool and queues can add gauges.
   await app.register(metrics, { service: name });
@@ -165,6 +171,9 @@ export async function createService(opts: ServiceOptions): Promise<ServiceInstan
         detail: `Rate limit of ${context.max} requests per ${context.after} exceeded; retry after ${Math.ceil(context.ttl / 1000)} s.`,
       }),
   });
+
+  // Unknown routes count against the same budget: scanning for URLs is not free.
+  app.setNotFoundHandler({ preHandler: app.rateLimit() }, notFoundHandler);
 
   return app;
 }

@@ -17,7 +17,7 @@ declare module 'fastify' {
 }
 
 const HealthSchema = Type.Object({
-  status: Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]),
+  status: Type.Literal('ok'),
   checks: Type.Optional(
     Type.Record(Type.String(), Type.Union([Type.Literal('up'), Type.Literal('down')])),
   ),

@@ -51,6 +51,17 @@ describe('rate limiting shared across instances', () => {
     expect((await hit(otherService)).statusCode).toBe(200);
   });
 
+  it('counts unknown routes too, so scanning for URLs spends the budget', async () => {
+    const scanner = '203.0.113.50';
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      statuses.push(
+        (await replicaA.inject({ url: `/wp-admin/${i}`, remoteAddress: scanner })).statusCode,
+      );
+    }
+    expect(statuses).toEqual([404, 404, 404, 404, 404, 429]);
+  });
+
   it('never limits probes and scrapes', async () => {
     for (let i = 0; i < 8; i++) {
       expect(

@@ -61,6 +61,17 @@ describe.each([
     expect((await app.inject({ url: '/health/live' })).statusCode).toBe(200);
   });
 
+  it('keeps serving requests that do not need it (rate limiting fails open, fast)', async () => {
+    const started = Date.now();
+    const res = await app.inject({ url: '/v1/widgets/1' });
+    if (dependency === 'redis') {
+      expect(res.statusCode).toBe(200);
+      expect(Date.now() - started).toBeLessThan(300);
+    } else {
+      expect(res.statusCode).toBe(200); // this route never touches Postgres
+    }
+  });
+
   it('is ready again once it comes back, without a restart', async () => {
     await proxy().restore();
     const res = await readyUntil(200);

@@ -1,6 +1,8 @@
 // The demo queue's contract: its name, job name and payload schema. Producers and the
 // worker both validate against it, so a malformed job is refused at both ends. Shared
 // queue contracts move to a package when a second service produces jobs (#5, #6).
+
+import { UnrecoverableError } from 'bullmq';
 import { type Static, Type } from 'typebox';
 import { Value } from 'typebox/value';
 
@@ -20,7 +22,8 @@ export interface DemoResult {
 
 export function assertDemoPayload(data: unknown): DemoPayload {
   if (!Value.Check(DemoPayloadSchema, data)) {
-    throw new Error('demo job payload does not match its schema');
+    // Retrying cannot fix a malformed payload: fail the job at once, no further attempts.
+    throw new UnrecoverableError('demo job payload does not match its schema');
   }
   return data;
 }
