@@ -1,5 +1,10 @@
 // PostgreSQL access for Meridian services: pool plugin, drizzle client, migrations.
-export { ensureDatabase, type MigrateOptions, runMigrations } from './migrate.ts';
+export {
+  ensureDatabase,
+  type MigrateOptions,
+  migrateService,
+  runMigrations,
+} from './migrate.ts';
 export {
   createDb,
   createPool,

@@ -27,6 +27,12 @@ export async function runMigrations(opts: MigrateOptions): Promise<void> {
   }
 }
 
+/** What a service's `db:migrate` does: create the database if needed, then migrate. */
+export async function migrateService(opts: MigrateOptions): Promise<void> {
+  await ensureDatabase(opts.connectionString);
+  await runMigrations(opts);
+}
+
 /** Creates the database named in the URL if it does not exist (local runs and tests). */
 export async function ensureDatabase(connectionString: string): Promise<void> {
   const url = new URL(connectionString);

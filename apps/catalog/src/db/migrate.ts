@@ -1,14 +1,13 @@
-// `pnpm db:migrate`: creates the database if needed and applies catalog's committed migrations.
+// `pnpm db:migrate`: creates the database if needed and applies the catalog service's committed migrations.
 import { loadConfigOrExit } from '@meridian/config';
-import { ensureDatabase, runMigrations } from '@meridian/db';
+import { migrateService } from '@meridian/db';
 import { ConfigSchema } from '../config.ts';
 import { DB_SCHEMA, MIGRATIONS_FOLDER } from './client.ts';
 
 const { DATABASE_URL } = loadConfigOrExit(ConfigSchema);
-await ensureDatabase(DATABASE_URL);
-await runMigrations({
+await migrateService({
   connectionString: DATABASE_URL,
   schema: DB_SCHEMA,
   migrationsFolder: MIGRATIONS_FOLDER,
 });
-console.error(`catalog: migrations applied`);
+console.error('catalog: migrations applied');
