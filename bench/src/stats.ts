@@ -41,7 +41,9 @@ export function pairedRatios(
   baseline: readonly number[],
 ): RatioSummary {
   if (candidate.length !== baseline.length) {
-    throw new RangeError(`rounds differ: ${candidate.length} candidate, ${baseline.length} baseline`);
+    throw new RangeError(
+      `rounds differ: ${candidate.length} candidate, ${baseline.length} baseline`,
+    );
   }
   if (candidate.length === 0) throw new RangeError('no rounds to compare');
   const perRound = candidate.map((c, i) => {
@@ -61,7 +63,10 @@ export function parseProcStatTicks(line: string): number {
   const close = line.lastIndexOf(')');
   if (close === -1) throw new Error('not a /proc/<pid>/stat line: no ")"');
   // After ')' the first field is field 3 (state).
-  const fields = line.slice(close + 1).trim().split(/\s+/);
+  const fields = line
+    .slice(close + 1)
+    .trim()
+    .split(/\s+/);
   const utime = Number(fields[14 - 3]);
   const stime = Number(fields[15 - 3]);
   if (!Number.isFinite(utime) || !Number.isFinite(stime)) {
@@ -80,6 +85,12 @@ export function cpuMicrosPerRequest(
   if (requests <= 0) return Number.NaN;
   if (ticksAfter < ticksBefore) throw new RangeError('CPU ticks went backwards: not the same pid?');
   return ((ticksAfter - ticksBefore) * 1e6) / clockTicksPerSecond / requests;
+}
+
+/** Share of one core a process used over a wall-clock window, in percent. */
+export function cpuPercent(ticks: number, clockTicksPerSecond: number, wallMs: number): number {
+  if (wallMs <= 0) return Number.NaN;
+  return (ticks / clockTicksPerSecond / (wallMs / 1000)) * 100;
 }
 
 /** Per-request counts over a loaded window, net of what the same process did while idle. */
