@@ -14,12 +14,11 @@ export const authService: FastifyPluginAsync = async (app) => {
 };
 
 export async function buildApp(config: Config): Promise<ServiceInstance> {
-  const app = await createService({
+  return createService({
     name: 'auth',
     version: '0.1.0',
     description: 'Identity: users, credentials, tokens and roles.',
     config,
+    routes: authService,
   });
-  await app.register(authService);
-  return app;
 }

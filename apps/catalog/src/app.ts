@@ -15,12 +15,11 @@ export const catalogService: FastifyPluginAsync = async (app) => {
 };
 
 export async function buildApp(config: Config): Promise<ServiceInstance> {
-  const app = await createService({
+  return createService({
     name: 'catalog',
     version: '0.1.0',
     description: 'Products, categories and inventory.',
     config,
+    routes: catalogService,
   });
-  await app.register(catalogService);
-  return app;
 }

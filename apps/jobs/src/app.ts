@@ -33,12 +33,12 @@ export const jobsService: FastifyPluginAsync<{ config: Config }> = async (app, {
 };
 
 export async function buildApp(config: Config): Promise<ServiceInstance> {
-  const app = await createService({
+  return createService({
     name: 'jobs',
     version: '0.1.0',
     description: 'Background work: BullMQ queues and workers.',
     config,
+    routes: jobsService,
+    routesOptions: { config },
   });
-  await app.register(jobsService, { config });
-  return app;
 }

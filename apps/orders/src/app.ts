@@ -14,12 +14,11 @@ export const ordersService: FastifyPluginAsync = async (app) => {
 };
 
 export async function buildApp(config: Config): Promise<ServiceInstance> {
-  const app = await createService({
+  return createService({
     name: 'orders',
     version: '0.1.0',
     description: 'Carts, orders and payments.',
     config,
+    routes: ordersService,
   });
-  await app.register(ordersService);
-  return app;
 }

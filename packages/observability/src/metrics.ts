@@ -2,9 +2,10 @@
 // Node runtime metrics including event-loop lag, and the RED histogram for HTTP. The route
 // label is the route template (/v1/products/:id), never the raw URL, so cardinality stays
 // bounded whatever clients send. See docs/observability.md.
-import type { FastifyPluginAsync, FastifySchema } from 'fastify';
+import type { FastifyPluginAsync, FastifySchema, onResponseHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { onResponseByRoute } from './route-hooks.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -33,16 +34,17 @@ const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (app, opts) => {
 
   app.decorate('metrics', { registry });
 
-  app.addHook('onResponse', async (request, reply) => {
-    httpDuration.observe(
-      {
-        method: request.method,
-        route: request.routeOptions.url ?? UNMATCHED_ROUTE,
-        status_code: reply.statusCode,
-      },
-      reply.elapsedTime / 1000,
-    );
-  });
+  // Callback-style hooks on the request path: no promise per request.
+  const observeAs =
+    (route: string): onResponseHookHandler =>
+    (request, reply, done) => {
+      httpDuration.observe(
+        { method: request.method, route, status_code: reply.statusCode },
+        reply.elapsedTime / 1000,
+      );
+      done();
+    };
+  onResponseByRoute(app, ({ url }) => observeAs(url), observeAs(UNMATCHED_ROUTE));
 
   app.get(
     '/metrics',

@@ -14,8 +14,10 @@ export function genReqId(req: { headers: Record<string, string | string[] | unde
 }
 
 const requestIdPlugin: FastifyPluginAsync = async (app) => {
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback-style hooks here and in the other per-request plugins: no promise per request.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id);
+    done();
   });
 };
 

@@ -1,8 +1,15 @@
 // Logger redaction, request ids, the access line and the HTTP histogram, on a bare Fastify.
 import { Writable } from 'node:stream';
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { accessLog, genReqId, loggerOptions, metrics, requestId } from '../src/index.ts';
+import {
+  accessLog,
+  genReqId,
+  lazyChildLoggerFactory,
+  loggerOptions,
+  metrics,
+  requestId,
+} from '../src/index.ts';
 
 function capture() {
   const lines: Array<Record<string, unknown>> = [];
@@ -99,5 +106,31 @@ describe('metrics', () => {
     await a.app.inject({ url: '/items/1' });
     const fromB = (await b.app.inject({ url: '/metrics' })).body;
     expect(fromB).not.toContain('route="/items/:id"');
+  });
+});
+
+describe('request loggers', () => {
+  it('are only built when a request logs something, and then carry the request id', async () => {
+    const { lines, stream } = capture();
+    const app = Fastify({
+      logger: { ...loggerOptions({ level: 'info', service: 'svc' }), stream },
+      childLoggerFactory: lazyChildLoggerFactory,
+      logController: new LogController({ disableRequestLogging: true }),
+    });
+    let quietLogger: unknown;
+    app.get('/quiet', async (request) => {
+      quietLogger = request.log;
+      return { ok: true };
+    });
+    app.get('/chatty', async (request) => {
+      request.log.info({ step: 1 }, 'working');
+      return { ok: true };
+    });
+    await app.inject({ url: '/quiet', headers: { 'x-request-id': 'q-1' } });
+    expect((quietLogger as { materialized: boolean }).materialized).toBe(false);
+    await app.inject({ url: '/chatty', headers: { 'x-request-id': 'c-1' } });
+    const working = lines.find((l) => l.msg === 'working');
+    expect(working).toMatchObject({ step: 1, service: 'svc' });
+    expect(working?.reqId).toEqual(expect.any(String));
   });
 });

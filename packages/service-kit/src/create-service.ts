@@ -3,7 +3,6 @@
 // health, metrics. It never listens (see runService). The service's own routes are
 // registered by its app.ts on top. See docs/service-kit.md.
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -14,14 +13,21 @@ import { AppError, notFoundHandler, ProblemSchema, problemDetails } from '@merid
 import {
   accessLog,
   genReqId,
+  lazyChildLoggerFactory,
   loggerOptions,
   metrics,
   REQUEST_ID_HEADER,
   requestId,
 } from '@meridian/observability';
 import { pingRedis, redisPlugin } from '@meridian/redis';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyPluginAsync,
+  LogController,
+} from 'fastify';
 import health from './health.ts';
+import { securityHeaders } from './security-headers.ts';
 import { createValidatorCompiler } from './validation.ts';
 
 export type ServiceInstance = FastifyInstance<
@@ -32,11 +38,14 @@ export type ServiceInstance = FastifyInstance<
   TypeBoxTypeProvider
 >;
 
-export interface ServiceOptions {
+export interface ServiceOptions<RoutesOptions extends Record<string, unknown>> {
   name: string;
   version: string;
   description: string;
   config: BaseConfig;
+  /** The service's own routes and plugins (its public API lives under /v1 inside). */
+  routes: FastifyPluginAsync<RoutesOptions>;
+  routesOptions?: RoutesOptions;
   /** Off for a service with no tables of its own. */
   database?: boolean;
   /** Tests pass a logger stream or level; production logs JSON to stdout. */
@@ -56,7 +65,9 @@ function parseTrustProxy(value: string): boolean | number | string[] {
     .filter(Boolean);
 }
 
-export async function createService(opts: ServiceOptions): Promise<ServiceInstance> {
+export async function createService<RoutesOptions extends Record<string, unknown>>(
+  opts: ServiceOptions<RoutesOptions>,
+): Promise<ServiceInstance> {
   const { config, name } = opts;
   const logOpts = loggerOptions({ level: opts.logger?.level ?? config.LOG_LEVEL, service: name });
 
@@ -65,6 +76,8 @@ export async function createService(opts: ServiceOptions): Promise<ServiceInstan
     genReqId,
     requestIdHeader: false,
     // Fastify's two lines per request are replaced by our one access line (access-log.ts).
+    // Each request's logger (bound to its request id) is only built when something logs.
+    childLoggerFactory: lazyChildLoggerFactory,
     logController: new LogController({
       requestIdLogLabel: 'requestId',
       disableRequestLogging: true,
@@ -91,15 +104,19 @@ export async function createService(opts: ServiceOptions): Promise<ServiceInstan
   app.addHook('preClose', async () => {
     draining = true;
   });
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (draining) reply.header('connection', 'close');
+    done(null, payload);
   });
 
-  // 1. Request ids, access log, RFC 9457 errors.
+  // 1. Request ids, access log, RFC 9457 errors, metrics.
   await app.register(requestId);
   await app.register(accessLog);
   await app.register(problemDetails);
   app.addSchema(ProblemSchema);
+  // Metrics before any route (its per-route hooks attach as routes are declared), and before
+  // the infrastructure, so the pool and queues can add gauges.
+  await app.register(metrics, { service: name });
 
   // 2. OpenAPI collects routes as they are added, so it comes before any route.
   await app.register(swagger, {
@@ -118,27 +135,10 @@ export async function createService(opts: ServiceOptions): Promise<ServiceInstan
     ...(config.DOCS_ASSETS_DIR ? { baseDir: config.DOCS_ASSETS_DIR } : {}),
   });
 
-  // 3. Metrics first among the infrastructure, so the pool and queues can add gauges.
-  await app.register(metrics, { service: name });
+  // 3. Security headers on every response.
+  await app.register(securityHeaders);
 
-  // 4. Security headers and the CORS allow-list.
-  await app.register(helmet, { global: true });
-  const origins = config.CORS_ORIGINS.split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  await app.register(cors, {
-    origin: origins,
-    credentials: true,
-    exposedHeaders: [
-      REQUEST_ID_HEADER,
-      'retry-after',
-      'ratelimit-limit',
-      'ratelimit-remaining',
-      'ratelimit-reset',
-    ],
-  });
-
-  // 5. Infrastructure: Redis (request-path connection) and Postgres.
+  // 4. Infrastructure: Redis (request-path connection) and Postgres.
   await app.register(redisPlugin, { url: config.REDIS_URL, name: `${name}:request` });
   app.register(health);
   if (opts.database !== false) {
@@ -153,7 +153,7 @@ export async function createService(opts: ServiceOptions): Promise<ServiceInstan
   app.readiness.add('redis', () => pingRedis(app.redis));
   if (opts.database !== false) app.readiness.add('postgres', () => pingPool(app.pg));
 
-  // 6. Rate limits in Redis, so every replica draws on one budget per client. If Redis is
+  // 5. Rate limits in Redis, so every replica draws on one budget per client. If Redis is
   //    down we let requests through (skipOnError): availability over strictness, see ADR 0005.
   await app.register(rateLimit, {
     global: true,
@@ -170,6 +170,27 @@ export async function createService(opts: ServiceOptions): Promise<ServiceInstan
         code: 'rate-limited',
         detail: `Rate limit of ${context.max} requests per ${context.after} exceeded; retry after ${Math.ceil(context.ttl / 1000)} s.`,
       }),
+  });
+
+  // 7. The service's own routes, in a scope of their own with the CORS allow-list: browsers
+  //    call the API, never the probes, the scrape endpoint or the same-origin docs, so those
+  //    skip the CORS work on every request.
+  const origins = config.CORS_ORIGINS.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  await app.register(async (api) => {
+    await api.register(cors, {
+      origin: origins,
+      credentials: true,
+      exposedHeaders: [
+        REQUEST_ID_HEADER,
+        'retry-after',
+        'ratelimit-limit',
+        'ratelimit-remaining',
+        'ratelimit-reset',
+      ],
+    });
+    await api.register(opts.routes, (opts.routesOptions ?? {}) as RoutesOptions);
   });
 
   // Unknown routes count against the same budget: scanning for URLs is not free.

@@ -162,24 +162,57 @@ describe('request ids and logs', () => {
 });
 
 describe('security headers and CORS', () => {
-  it('sets helmet headers on API responses', async () => {
-    const res = await app.inject({ url: '/health/live' });
-    expect(res.headers['x-content-type-options']).toBe('nosniff');
-    expect(res.headers['strict-transport-security']).toContain('max-age=');
-    expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+  it('sets the API security headers on every response, errors included', async () => {
+    for (const url of ['/health/live', '/v1/nothing-here']) {
+      const res = await app.inject({ url });
+      expect(res.headers['content-security-policy']).toBe(
+        "default-src 'none';frame-ancestors 'none'",
+      );
+      expect(res.headers['x-frame-options']).toBe('DENY');
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['strict-transport-security']).toContain('max-age=');
+      expect(res.headers['referrer-policy']).toBe('no-referrer');
+      expect(res.headers['x-dns-prefetch-control']).toBeUndefined(); // HTML-only, left out
+    }
+  });
+
+  it('lets the docs page run its scripts under its own CSP', async () => {
+    const res = await app.inject({ url: '/docs' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-security-policy']).toContain("script-src 'self'");
   });
 
   it('allows listed origins only', async () => {
     const allowed = await app.inject({
-      url: '/health/live',
+      url: '/v1/widgets/1',
       headers: { origin: 'https://shop.example' },
     });
     expect(allowed.headers['access-control-allow-origin']).toBe('https://shop.example');
+    expect(allowed.headers['access-control-allow-credentials']).toBe('true');
     const other = await app.inject({
-      url: '/health/live',
+      url: '/v1/widgets/1',
       headers: { origin: 'https://evil.example' },
     });
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('answers a CORS preflight for the API', async () => {
+    const res = await app.inject({
+      method: 'OPTIONS',
+      url: '/v1/widgets',
+      headers: { origin: 'https://shop.example', 'access-control-request-method': 'POST' },
+    });
+    expect(res.statusCode).toBe(204);
+    expect(res.headers['access-control-allow-origin']).toBe('https://shop.example');
+    expect(res.headers['access-control-allow-methods']).toContain('POST');
+  });
+
+  it('spends no CORS work on probes, which browsers never call', async () => {
+    const res = await app.inject({
+      url: '/health/live',
+      headers: { origin: 'https://shop.example' },
+    });
+    expect(res.headers['access-control-allow-origin']).toBeUndefined();
   });
 });
 

@@ -24,9 +24,11 @@ export function demoService(db: JobsDb, queue: Queue<DemoPayload, DemoResult>) {
     },
 
     async status(jobId: string): Promise<DemoJobStatus> {
-      const job = await queue.getJob(jobId);
+      // State first, then the job's fields: the fields are then at least as new as the state,
+      // so a 'failed' job always comes with its failedReason (the other order can race).
+      const state = await queue.getJobState(jobId);
+      const job = state === 'unknown' ? undefined : await queue.getJob(jobId);
       if (!job) throw notFound(`Job ${jobId} does not exist (or has expired).`);
-      const state = await job.getState();
       return {
         id: jobId,
         state,
