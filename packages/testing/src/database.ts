@@ -75,6 +75,16 @@ export async function createTestDatabase(opts: TestDatabaseOptions): Promise<Tes
         await admin.query(`DROP DATABASE IF EXISTS "${template}"`);
         throw err;
       }
+      // Templates of this schema's older migrations are dead weight now: drop them.
+      const stale = await admin.query<{ datname: string }>(
+        'SELECT datname FROM pg_database WHERE datname ~ $1 AND datname <> $2',
+        [`^meridian_tpl_${opts.schema}_[0-9a-f]{10}$`, template],
+      );
+      for (const { datname } of stale.rows) {
+        await admin.query(`DROP DATABASE IF EXISTS "${datname}"`).catch(() => {
+          // still cloned from by a run of the old code: leave it for next time
+        });
+      }
     }
     await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`);
   });
