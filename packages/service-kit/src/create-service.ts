@@ -1,7 +1,8 @@
 // createService builds the Fastify instance every Meridian service starts from, in the order
-// a reader should learn it: logging and ids, errors, security, limits, docs, infrastructure,
-// health, metrics. It never listens (see runService). The service's own routes are
-// registered by its app.ts on top. See docs/service-kit.md.
+// a reader should learn it: request ids, access log, errors and metrics; OpenAPI; security
+// headers; Redis, health and Postgres; rate limits; then the service's own routes (passed in
+// as `routes`) inside a CORS-enabled API scope. It never listens (see runService).
+// See docs/service-kit.md.
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -172,7 +173,7 @@ export async function createService<RoutesOptions extends Record<string, unknown
       }),
   });
 
-  // 7. The service's own routes, in a scope of their own with the CORS allow-list: browsers
+  // 6. The service's own routes, in a scope of their own with the CORS allow-list: browsers
   //    call the API, never the probes, the scrape endpoint or the same-origin docs, so those
   //    skip the CORS work on every request.
   const origins = config.CORS_ORIGINS.split(',')
@@ -191,10 +192,11 @@ export async function createService<RoutesOptions extends Record<string, unknown
       ],
     });
     await api.register(opts.routes, (opts.routesOptions ?? {}) as RoutesOptions);
+    // The 404 lives in the API scope too, so a browser gets its CORS headers and can read
+    // the problem document; and unknown routes count against the rate-limit budget
+    // (scanning for URLs is not free).
+    api.setNotFoundHandler({ preHandler: api.rateLimit() }, notFoundHandler);
   });
-
-  // Unknown routes count against the same budget: scanning for URLs is not free.
-  app.setNotFoundHandler({ preHandler: app.rateLimit() }, notFoundHandler);
 
   return app;
 }

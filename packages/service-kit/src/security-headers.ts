@@ -1,7 +1,7 @@
 // Security headers from helmet, computed ONCE. @fastify/helmet builds a new helmet middleware
 // (and re-parses the CSP) on every request; with no per-request nonces the headers never
-// change, so we let helmet produce them at start-up and copy them onto each reply. Same
-// headers, a fraction of the cost (bench/RESULTS.md). See docs/security-baseline.md.
+// change, so we let helmet produce them at start-up and copy them onto each reply: helmet's
+// headers at a fraction of the cost (docs/performance.md). See docs/security-baseline.md.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';

@@ -207,6 +207,15 @@ describe('security headers and CORS', () => {
     expect(res.headers['access-control-allow-methods']).toContain('POST');
   });
 
+  it('lets a browser read the 404 problem of an unknown API URL', async () => {
+    const res = await app.inject({
+      url: '/v1/no-such-thing',
+      headers: { origin: 'https://shop.example' },
+    });
+    expect(res.statusCode).toBe(404);
+    expect(res.headers['access-control-allow-origin']).toBe('https://shop.example');
+  });
+
   it('spends no CORS work on probes, which browsers never call', async () => {
     const res = await app.inject({
       url: '/health/live',
