@@ -36,7 +36,7 @@ for (const service of SERVICES) {
   const child = runTs(
     appPath(service, 'src/server.ts'),
     { ...env, PORT: String(portOf(service, env)) },
-    { watch },
+    { watch, ownGroup: true },
   );
   children.set(service.name, child);
   for (const stream of [child.stdout, child.stderr]) {

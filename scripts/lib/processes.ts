@@ -6,7 +6,7 @@ import { ROOT } from './services.ts';
 export function runTs(
   file: string,
   env: NodeJS.ProcessEnv,
-  opts: { watch?: boolean; stdio?: 'inherit' | 'pipe' } = {},
+  opts: { watch?: boolean; stdio?: 'inherit' | 'pipe'; ownGroup?: boolean } = {},
 ): ChildProcess {
   // cwd is the repo root, so `--import tsx` resolves the workspace's own tsx.
   const args = opts.watch
@@ -16,6 +16,9 @@ export function runTs(
     cwd: ROOT,
     env,
     stdio: ['ignore', opts.stdio ?? 'pipe', opts.stdio ?? 'pipe'],
+    // In its own process group, a child does not also receive the terminal's Ctrl-C: the
+    // parent forwards exactly one SIGTERM (a second signal means "exit now" to the service).
+    detached: opts.ownGroup ?? false,
   });
 }
 
