@@ -62,6 +62,30 @@ describe('rate limiting shared across instances', () => {
     expect(statuses).toEqual([404, 404, 404, 404, 404, 429]);
   });
 
+  it('keys on the client address a trusted proxy reports, and only a trusted one', async () => {
+    // TRUST_PROXY defaults to loopback: a proxy on 127.0.0.1 may say who the client is.
+    const viaProxy = (client: string) =>
+      otherService.inject({
+        url: '/v1/widgets/1',
+        remoteAddress: '127.0.0.1',
+        headers: { 'x-forwarded-for': client },
+      });
+    for (let i = 0; i < 5; i++) expect((await viaProxy('198.51.100.1')).statusCode).toBe(200);
+    expect((await viaProxy('198.51.100.1')).statusCode).toBe(429);
+    expect((await viaProxy('198.51.100.2')).statusCode).toBe(200);
+
+    // Anyone else cannot dodge the limit by inventing X-Forwarded-For headers.
+    const spoof = (i: number) =>
+      otherService.inject({
+        url: '/v1/widgets/1',
+        remoteAddress: '203.0.113.77',
+        headers: { 'x-forwarded-for': `10.0.0.${i}` },
+      });
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await spoof(i)).statusCode);
+    expect(statuses.at(-1)).toBe(429);
+  });
+
   it('never limits probes and scrapes', async () => {
     for (let i = 0; i < 8; i++) {
       expect(

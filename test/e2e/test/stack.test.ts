@@ -156,3 +156,23 @@ describe('a service with an invalid environment', () => {
     expect(stderr).toContain('LOG_LEVEL="loud"');
   });
 });
+
+describe('pnpm start without its servers', () => {
+  it.each([
+    ['PostgreSQL', { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/meridian' }],
+    ['Redis', { REDIS_URL: 'redis://127.0.0.1:1' }],
+  ])('when %s is unreachable, says how to start it and exits 1', async (server, env) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr?.on('data', (d) => (stderr += d));
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(1);
+    expect(stderr).toContain(`${server} is not reachable at 127.0.0.1:1`);
+    expect(stderr).toContain('docker compose up -d');
+    expect(stderr).toContain('apt-get install');
+  });
+});
