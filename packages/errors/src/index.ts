@@ -9,6 +9,7 @@ export {
 export {
   default as problemDetails,
   fieldErrors,
+  frameworkErrorHandler,
   MAX_FIELD_ERRORS,
   notFoundHandler,
   PROBLEM_CONTENT_TYPE,

@@ -159,3 +159,25 @@ export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): F
 }
 
 export default fp(problemPlugin, { name: '@meridian/problem', fastify: '5.x' });
+
+const FRAMEWORK_ERRORS: Record<string, { status: number; code: string }> = {
+  FST_ERR_BAD_URL: { status: 400, code: 'malformed-url' },
+  FST_ERR_MAX_PARAM_LENGTH: { status: 414, code: 'uri-too-long' },
+  FST_ERR_ASYNC_CONSTRAINT: { status: 400, code: 'bad-request' },
+};
+
+/**
+ * Fastify's `frameworkErrors` option: errors raised while routing (an undecodable URL, a path
+ * parameter over maxParamLength), before any hook runs. Without it Fastify answers plain
+ * JSON; with it they get the same problem document as everything else.
+ */
+export function frameworkErrorHandler(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
+  const known = FRAMEWORK_ERRORS[error.code] ?? { status: 400, code: 'bad-request' };
+  // No onRequest hook ran, so the request id header is set here.
+  reply.header('x-request-id', request.id);
+  return sendProblem(request, reply, { ...known, detail: error.message });
+}

@@ -10,7 +10,13 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { BaseConfig } from '@meridian/config';
 import { dbPlugin, pingPool } from '@meridian/db';
-import { AppError, notFoundHandler, ProblemSchema, problemDetails } from '@meridian/errors';
+import {
+  AppError,
+  frameworkErrorHandler,
+  notFoundHandler,
+  ProblemSchema,
+  problemDetails,
+} from '@meridian/errors';
 import {
   accessLog,
   genReqId,
@@ -95,6 +101,8 @@ export async function createService<RoutesOptions extends Record<string, unknown
     // before any hook runs) with Connection: close, so the balancer retries elsewhere.
     return503OnClosing: true,
     routerOptions: { maxParamLength: 200 },
+    // Routing errors (undecodable URL, over-long parameter) as problem+json too.
+    frameworkErrors: frameworkErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(createValidatorCompiler());
 
