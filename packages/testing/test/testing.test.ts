@@ -1,10 +1,19 @@
 // The test helpers themselves: cloned databases are separate and migrated; the proxy
 // really forwards, refuses when cut and recovers when restored.
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { createTcpProxy, createTestDatabase, testEnv, uniquePrefix } from '../src/index.ts';
+import {
+  ADMIN_DATABASE_URL,
+  createTcpProxy,
+  createTestDatabase,
+  testEnv,
+  uniquePrefix,
+} from '../src/index.ts';
 
 const MIGRATIONS = fileURLToPath(new URL('../../db/test/fixtures/migrations', import.meta.url));
 
@@ -33,6 +42,29 @@ describe('createTestDatabase', () => {
       await Promise.all([a.drop(), b.drop()]);
     }
     await expect(query(a.url, 'SELECT 1')).rejects.toThrow(/does not exist/);
+  });
+});
+
+describe('template databases', () => {
+  it('drops the templates of older migrations when it builds a new one', async () => {
+    const stale = 'meridian_tpl_dbtest_ffffffffff';
+    await query(ADMIN_DATABASE_URL, `DROP DATABASE IF EXISTS "${stale}"`);
+    await query(ADMIN_DATABASE_URL, `CREATE DATABASE "${stale}"`);
+    // A copy of the migrations with one more file hashes differently: a new template.
+    const changed = mkdtempSync(join(tmpdir(), 'meridian-migrations-'));
+    cpSync(MIGRATIONS, changed, { recursive: true });
+    writeFileSync(join(changed, 'NOTE.md'), 'changes the hash');
+    const db = await createTestDatabase({ schema: 'dbtest', migrationsFolder: changed });
+    try {
+      const left = await query(
+        ADMIN_DATABASE_URL,
+        `SELECT 1 FROM pg_database WHERE datname = '${stale}'`,
+      );
+      expect(left.rowCount).toBe(0);
+    } finally {
+      await db.drop();
+      rmSync(changed, { recursive: true, force: true });
+    }
   });
 });
 
