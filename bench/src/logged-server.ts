@@ -3,6 +3,7 @@
 // log). BENCHMARKING.md measured this at ~0.66× bare Fastify; it also stands in for a service
 // when none is running. Prints {"listening":PORT} like the baseline.
 import Fastify, { LogController } from 'fastify';
+import { listenAndAnnounce } from './announce.ts';
 
 const app = Fastify({
   // A file destination, not stdout: stdout carries the port announcement to the harness.
@@ -23,16 +24,4 @@ app.addHook('onResponse', async (request, reply) => {
 });
 app.get('/', async () => ({ hello: 'world' }));
 
-const port = Number(process.env.PORT ?? 0);
-await app.listen({ host: '127.0.0.1', port });
-const addr = app.server.address();
-console.log(JSON.stringify({ listening: typeof addr === 'object' && addr ? addr.port : port }));
-
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.once(signal, () => {
-    app.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  });
-}
+await listenAndAnnounce(app);
