@@ -1,24 +1,169 @@
 // buildApp(config): the auth service, assembled top-down; authService is also a plain
-// plugin so the services can later share one process (ARC-02).
-
+// plugin so the services can later share one process (ARC-02). Dependencies are built here,
+// once, and handed to the modules that need them (no container, no globals).
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import { authVerify } from '@meridian/auth-verify';
 import { createService, type ServiceInstance } from '@meridian/service-kit';
-import type { FastifyPluginAsync } from 'fastify';
-import type { Config } from './config.ts';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { type Config, productionProblems } from './config.ts';
 import { createAuthDb } from './db/client.ts';
+import { createAuthenticator } from './http/authenticate.ts';
+import { loginLimits } from './http/login-limits.ts';
+import { type KeyStore, loadKeyStore } from './keys/keystore.ts';
+import { adminRoutes } from './modules/admin/admin.routes.ts';
+import { adminService } from './modules/admin/admin.service.ts';
+import { credentialService } from './modules/credentials/credentials.service.ts';
+import { createLockout } from './modules/credentials/lockout.ts';
+import { createPasswordHasher } from './modules/passwords/password-hasher.ts';
+import { findGrants } from './modules/roles/roles.repository.ts';
 import { roleRoutes } from './modules/roles/roles.routes.ts';
 import { roleService } from './modules/roles/roles.service.ts';
+import { createSessionStore } from './modules/sessions/session-store.ts';
+import { sessionRoutes } from './modules/sessions/sessions.routes.ts';
+import { createAccessTokenIssuer } from './modules/tokens/access-tokens.ts';
+import { jwksRoutes, tokenRoutes } from './modules/tokens/tokens.routes.ts';
+import { tokenService } from './modules/tokens/tokens.service.ts';
+import { userRoutes } from './modules/users/users.routes.ts';
+import { userService } from './modules/users/users.service.ts';
 
-export const authService: FastifyPluginAsync = async (app) => {
+export interface AuthServiceOptions {
+  config: Config;
+  keys: KeyStore;
+  [key: string]: unknown;
+}
+
+export const authService: FastifyPluginAsync<AuthServiceOptions> = async (
+  app,
+  { config, keys },
+) => {
   const db = createAuthDb(app.pg);
-  await app.register(roleRoutes, { prefix: '/v1', roles: roleService(db) });
+  await app.register(cookie);
+  // OAuth clients send the token request form-encoded; JSON works too.
+  await app.register(formbody);
+  // The service verifies its own access tokens with the same plugin the others use, but
+  // from its in-memory keys rather than over HTTP.
+  await app.register(authVerify, {
+    issuer: config.AUTH_ISSUER,
+    audience: config.AUTH_AUDIENCE,
+    keys: keys.verifyKeys,
+    algorithms: ['EdDSA', 'ES256'],
+  });
+  app.decorateRequest('session', null);
+
+  const prefix = config.REDIS_PREFIX;
+  const hasher = createPasswordHasher({
+    memoryCost: config.AUTH_HASH_MEMORY_KIB,
+    timeCost: config.AUTH_HASH_ITERATIONS,
+    parallelism: config.AUTH_HASH_PARALLELISM,
+  });
+  const lockout = createLockout(
+    app.redis,
+    {
+      threshold: config.AUTH_LOCKOUT_THRESHOLD,
+      baseSec: config.AUTH_LOCKOUT_BASE_SEC,
+      maxSec: config.AUTH_LOCKOUT_MAX_SEC,
+      windowSec: 15 * 60,
+      prefix,
+    },
+    (err) => app.log.warn({ err }, 'lockout store unavailable; login allowed without it'),
+  );
+  const sessions = createSessionStore(app.redis, {
+    idleSec: config.AUTH_SESSION_IDLE_SEC,
+    absoluteSec: config.AUTH_SESSION_ABSOLUTE_SEC,
+    prefix,
+  });
+  const credentials = credentialService({ db, hasher, lockout, log: app.log });
+  const issuer = createAccessTokenIssuer(keys, {
+    issuer: config.AUTH_ISSUER,
+    audience: config.AUTH_AUDIENCE,
+    userTtlSec: config.AUTH_ACCESS_TOKEN_TTL_SEC,
+    serviceTtlSec: config.AUTH_SERVICE_TOKEN_TTL_SEC,
+  });
+  const tokens = tokenService({
+    db,
+    issuer,
+    credentials,
+    hasher,
+    refreshTtlSec: config.AUTH_REFRESH_TOKEN_TTL_SEC,
+    log: app.log,
+  });
+  const grantsOf = (userId: string) => findGrants(db, userId);
+  const authn = createAuthenticator({ bearer: app.auth.required, sessions, grantsOf });
+
+  // Ends every login but (optionally) the session making the request.
+  const revokeEverywhere = async (userId: string, keepSessionId: string | null = null) => {
+    const families = await tokens.revokeAllForUser(userId, 'revoked-everywhere');
+    const ended = await sessions.revokeAll(userId, keepSessionId ?? undefined);
+    app.log.info({ event: 'logins.revoked', userId, families, sessions: ended }, 'logins revoked');
+  };
+
+  const limitLogins = loginLimits(app, {
+    perIp: config.AUTH_LOGIN_IP_MAX,
+    perAccount: config.AUTH_LOGIN_ACCOUNT_MAX,
+    windowMs: 60_000,
+    accountOf: (request: FastifyRequest) => {
+      const body = request.body as Record<string, unknown> | undefined;
+      const account = body?.username ?? body?.email ?? body?.client_id;
+      return typeof account === 'string' ? account : undefined;
+    },
+  });
+
+  await app.register(jwksRoutes, { keys });
+  await app.register(
+    async (v1) => {
+      await v1.register(roleRoutes, { roles: roleService(db) });
+      await v1.register(userRoutes, {
+        users: userService({
+          db,
+          hasher,
+          passwordMinLength: config.AUTH_PASSWORD_MIN_LENGTH,
+          revokeEverywhere,
+          log: app.log,
+        }),
+        authn,
+      });
+      await v1.register(tokenRoutes, { tokens, authn, limitLogins, revokeEverywhere });
+      await v1.register(sessionRoutes, {
+        sessions,
+        credentials,
+        issuer,
+        grantsOf,
+        authn,
+        limitLogins,
+        cookieSecure: config.AUTH_COOKIE_SECURE,
+        absoluteSec: config.AUTH_SESSION_ABSOLUTE_SEC,
+      });
+      await v1.register(adminRoutes, { admin: adminService(db), authn });
+    },
+    { prefix: '/v1' },
+  );
 };
 
-export async function buildApp(config: Config): Promise<ServiceInstance> {
+export async function buildApp(
+  config: Config,
+  opts: { keys?: KeyStore } = {},
+): Promise<ServiceInstance> {
+  const problems = productionProblems(config);
+  if (problems.length)
+    throw new Error(`Unsafe production configuration:\n  - ${problems.join('\n  - ')}`);
+  const keys =
+    opts.keys ??
+    (await loadKeyStore({
+      signingKeys: config.AUTH_SIGNING_KEYS,
+      keyFile: config.AUTH_KEY_FILE,
+      production: config.NODE_ENV === 'production',
+    }));
   return createService({
     name: 'auth',
-    version: '0.1.0',
-    description: 'Identity: users, credentials, tokens and roles.',
+    version: '0.2.0',
+    description:
+      'Identity: accounts, argon2id passwords, access JWTs (EdDSA, JWKS), rotating refresh tokens, cookie sessions with CSRF, RBAC and service clients.',
     config,
     routes: authService,
+    routesOptions: { config, keys },
+    securitySchemes: {
+      sessionCookie: { type: 'apiKey', in: 'cookie', name: '__Host-meridian_session' },
+    },
   });
 }

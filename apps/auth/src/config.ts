@@ -1,10 +1,73 @@
-// The auth service's environment: the kit's shared variables plus its own port.
+// The auth service's environment: the kit's shared variables plus its own. Defaults suit a
+// laptop; production must set the secrets (see assertProductionSafe and docs/configuration.md).
 import { BaseConfigSchema, portSchema } from '@meridian/config';
 import { type Static, Type } from 'typebox';
+
+const int = (minimum: number, maximum: number, dflt: number, description: string) =>
+  Type.Integer({ minimum, maximum, default: dflt, description });
 
 export const ConfigSchema = Type.Object({
   ...BaseConfigSchema.properties,
   PORT: portSchema(3001),
+  NODE_ENV: Type.Unsafe<'development' | 'test' | 'production'>({
+    type: 'string',
+    enum: ['development', 'test', 'production'],
+    default: 'development',
+  }),
+
+  // --- Tokens ---
+  AUTH_ISSUER: Type.String({ minLength: 1, default: 'http://localhost:3001' }),
+  AUTH_AUDIENCE: Type.String({ minLength: 1, default: 'meridian-api' }),
+  AUTH_ACCESS_TOKEN_TTL_SEC: int(30, 3600, 600, 'Access JWT lifetime'),
+  AUTH_SERVICE_TOKEN_TTL_SEC: int(30, 3600, 900, 'Client-credentials token lifetime'),
+  AUTH_REFRESH_TOKEN_TTL_SEC: int(300, 7_776_000, 2_592_000, 'Refresh family lifetime'),
+  /** JSON array of private JWKs (Ed25519 or P-256), newest first; production must set it. */
+  AUTH_SIGNING_KEYS: Type.Optional(Type.String({ minLength: 2 })),
+  /** Where a local run keeps the keys it generated once (git-ignored). */
+  AUTH_KEY_FILE: Type.String({ minLength: 1, default: '.meridian/auth-signing-keys.json' }),
+
+  // --- Passwords (argon2id; OWASP's minimum: m=19 MiB, t=2, p=1) ---
+  AUTH_PASSWORD_MIN_LENGTH: int(8, 64, 15, 'NIST 800-63B-4: 15 for single-factor'),
+  AUTH_HASH_MEMORY_KIB: int(8192, 1_048_576, 19_456, 'argon2id memory cost'),
+  AUTH_HASH_ITERATIONS: int(1, 10, 2, 'argon2id time cost'),
+  AUTH_HASH_PARALLELISM: int(1, 8, 1, 'argon2id lanes'),
+
+  // --- Login protection ---
+  AUTH_LOCKOUT_THRESHOLD: int(2, 100, 5, 'Failures in a row that lock an account'),
+  AUTH_LOCKOUT_BASE_SEC: int(1, 3600, 30, 'First lock; doubles with each further lock'),
+  AUTH_LOCKOUT_MAX_SEC: int(1, 86_400, 900, 'Longest lock'),
+  AUTH_LOGIN_IP_MAX: int(1, 100_000, 30, 'Logins per client IP per minute'),
+  AUTH_LOGIN_ACCOUNT_MAX: int(1, 10_000, 10, 'Logins per account per minute'),
+
+  // --- Cookie sessions ---
+  AUTH_SESSION_IDLE_SEC: int(1, 86_400, 1800, 'Idle timeout'),
+  AUTH_SESSION_ABSOLUTE_SEC: int(1, 2_592_000, 43_200, 'Absolute timeout'),
+  AUTH_COOKIE_SECURE: Type.Unsafe<'auto' | 'always' | 'never'>({
+    type: 'string',
+    enum: ['auto', 'always', 'never'],
+    default: 'auto',
+    description: 'auto: Secure (and the __Host- name) when the request came over HTTPS',
+  }),
+
+  // --- Demo seed ---
+  AUTH_ADMIN_EMAIL: Type.String({ format: 'email', default: 'admin@meridian.local' }),
+  /** Unset in development: a dev-only default is used and announced; production must set it. */
+  AUTH_ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 8, maxLength: 128 })),
+  /** Secret of the seeded `orders` service client (client-credentials grant). */
+  ORDERS_CLIENT_SECRET: Type.Optional(Type.String({ minLength: 16, maxLength: 256 })),
 });
 
 export type Config = Static<typeof ConfigSchema>;
+
+export const DEV_ADMIN_PASSWORD = 'meridian-dev-admin-password';
+export const DEV_ORDERS_CLIENT_SECRET = 'meridian-dev-orders-client-secret';
+
+/** Production may not run on development defaults: name every missing secret. */
+export function productionProblems(config: Config): string[] {
+  if (config.NODE_ENV !== 'production') return [];
+  const problems: string[] = [];
+  if (!config.AUTH_SIGNING_KEYS) problems.push('AUTH_SIGNING_KEYS must be set in production');
+  if (!config.AUTH_ISSUER.startsWith('https://'))
+    problems.push('AUTH_ISSUER must be an https:// URL in production');
+  return problems;
+}

@@ -55,6 +55,8 @@ export interface ServiceOptions<RoutesOptions extends Record<string, unknown>> {
   routesOptions?: RoutesOptions;
   /** Off for a service with no tables of its own. */
   database?: boolean;
+  /** OpenAPI security schemes beyond `bearerAuth` (the access JWT every service accepts). */
+  securitySchemes?: Record<string, Record<string, unknown>>;
   /** Tests pass a logger stream or level; production logs JSON to stdout. */
   logger?: { level?: string; stream?: NodeJS.WritableStream };
 }
@@ -133,6 +135,17 @@ export async function createService<RoutesOptions extends Record<string, unknown
       openapi: '3.1.0',
       info: { title: `Meridian ${name}`, version: opts.version, description: opts.description },
       tags: [{ name: 'health', description: 'Probes for orchestrators and load balancers' }],
+      components: {
+        securitySchemes: {
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description: 'Access token from the auth service (POST /v1/auth/token)',
+          },
+          ...opts.securitySchemes,
+        },
+      },
     },
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`),

@@ -1,30 +1,86 @@
-// `pnpm db:seed`: the built-in roles, idempotent (upsert by name).
+// `pnpm db:seed`: demo accounts and service clients, idempotent. Roles and permissions are
+// reference data and come with the migrations. The admin's password comes from
+// AUTH_ADMIN_PASSWORD; only outside production is there a (loudly announced) dev default.
 import { loadConfigOrExit } from '@meridian/config';
 import { createPool } from '@meridian/db';
-import { ConfigSchema } from '../config.ts';
+import { sql } from 'drizzle-orm';
+import {
+  ConfigSchema,
+  DEV_ADMIN_PASSWORD,
+  DEV_ORDERS_CLIENT_SECRET,
+  productionProblems,
+} from '../config.ts';
+import { createPasswordHasher } from '../modules/passwords/password-hasher.ts';
 import { createAuthDb } from './client.ts';
-import { roles } from './schema/index.ts';
+import { roles, serviceClients, userRoles, users } from './schema/index.ts';
 
-export const BUILT_IN_ROLES = [
-  { name: 'customer', description: 'Browses the catalog, places and tracks own orders' },
-  { name: 'staff', description: 'Manages products, inventory and orders' },
-  { name: 'admin', description: 'Everything, including users and roles' },
+export const SERVICE_CLIENTS = [
+  {
+    id: 'orders',
+    description: 'The orders service: reserves stock in catalog during checkout',
+    scopes: ['inventory:reserve'],
+  },
 ];
 
 const config = loadConfigOrExit(ConfigSchema);
+const production = config.NODE_ENV === 'production';
+const problems = [
+  ...productionProblems(config),
+  ...(production && !config.AUTH_ADMIN_PASSWORD
+    ? ['AUTH_ADMIN_PASSWORD must be set in production']
+    : []),
+  ...(production && !config.ORDERS_CLIENT_SECRET
+    ? ['ORDERS_CLIENT_SECRET must be set in production']
+    : []),
+];
+if (problems.length) {
+  console.error(`auth seed: refusing to run:\n  - ${problems.join('\n  - ')}`);
+  process.exit(1);
+}
+
+const hasher = createPasswordHasher({
+  memoryCost: config.AUTH_HASH_MEMORY_KIB,
+  timeCost: config.AUTH_HASH_ITERATIONS,
+  parallelism: config.AUTH_HASH_PARALLELISM,
+});
 const pool = createPool({
   connectionString: config.DATABASE_URL,
   max: 1,
   applicationName: 'auth-seed',
 });
+const db = createAuthDb(pool);
 try {
-  for (const role of BUILT_IN_ROLES) {
-    await createAuthDb(pool)
-      .insert(roles)
-      .values(role)
-      .onConflictDoUpdate({ target: roles.name, set: { description: role.description } });
+  const email = config.AUTH_ADMIN_EMAIL.trim().toLowerCase();
+  const adminPassword = config.AUTH_ADMIN_PASSWORD ?? DEV_ADMIN_PASSWORD;
+  // Insert once; never overwrite a password someone has since changed.
+  const [admin] = await db
+    .insert(users)
+    .values({ email, displayName: 'Admin', passwordHash: await hasher.hash(adminPassword) })
+    .onConflictDoUpdate({ target: users.email, set: { updatedAt: sql`${users.updatedAt}` } })
+    .returning({ id: users.id });
+  if (admin) {
+    await db.execute(sql`
+      INSERT INTO ${userRoles} (user_id, role_id)
+      SELECT ${admin.id}, ${roles.id} FROM ${roles} WHERE ${roles.name} = 'admin'
+      ON CONFLICT DO NOTHING`);
   }
-  console.error(`auth: seeded ${BUILT_IN_ROLES.length} roles`);
+  for (const client of SERVICE_CLIENTS) {
+    const secret = config.ORDERS_CLIENT_SECRET ?? DEV_ORDERS_CLIENT_SECRET;
+    await db
+      .insert(serviceClients)
+      .values({ ...client, secretHash: await hasher.hash(secret) })
+      .onConflictDoUpdate({
+        target: serviceClients.id,
+        set: {
+          description: client.description,
+          scopes: client.scopes,
+          secretHash: await hasher.hash(secret),
+        },
+      });
+  }
+  console.error(
+    `auth: seeded admin ${email}${config.AUTH_ADMIN_PASSWORD ? '' : ` (dev password "${DEV_ADMIN_PASSWORD}": set AUTH_ADMIN_PASSWORD)`} and ${SERVICE_CLIENTS.length} service client(s)`,
+  );
 } finally {
   await pool.end();
 }

@@ -6,6 +6,7 @@ export const RoleSchema = Type.Object(
     id: Type.String({ format: 'uuid' }),
     name: Type.String(),
     description: Type.String(),
+    permissions: Type.Array(Type.String(), { description: 'What holding this role allows' }),
   },
   { additionalProperties: false },
 );

@@ -6,8 +6,7 @@ import type { Role } from './roles.schemas.ts';
 export function roleService(db: AuthDb) {
   return {
     async list(): Promise<Role[]> {
-      const rows = await findAllRoles(db);
-      return rows.map(({ id, name, description }) => ({ id, name, description }));
+      return findAllRoles(db);
     },
   };
 }

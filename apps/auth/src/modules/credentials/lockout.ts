@@ -1,0 +1,78 @@
+// Account lockout in Redis, keyed by a hash of the normalized email (so unknown emails lock
+// exactly like real ones, and Redis never holds addresses). Each run of THRESHOLD failures
+// locks the account for BASE·2^(n-1) seconds, capped at MAX; a success clears the history.
+// If Redis is unreachable the check lets the login through (logged): the same availability
+// choice as the rate limiter (ADR 0005), and argon2 still bounds the guessing rate.
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+export interface LockoutSettings {
+  threshold: number;
+  baseSec: number;
+  maxSec: number;
+  /** Failures older than this are forgotten. */
+  windowSec: number;
+  prefix: string;
+}
+
+// Atomic: count the failure, and on the threshold raise the level and set the lock.
+const RECORD_FAILURE = `
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+if n >= tonumber(ARGV[2]) then
+  local level = redis.call('INCR', KEYS[2])
+  redis.call('EXPIRE', KEYS[2], 86400)
+  local secs = math.min(tonumber(ARGV[3]) * 2 ^ (level - 1), tonumber(ARGV[4]))
+  redis.call('SET', KEYS[3], level, 'EX', math.floor(secs))
+  redis.call('DEL', KEYS[1])
+  return math.floor(secs)
+end
+return 0`;
+
+export function createLockout(redis: Redis, s: LockoutSettings, onError: (err: unknown) => void) {
+  const keys = (email: string) => {
+    const h = createHash('sha256').update(email).digest('hex').slice(0, 32);
+    const base = `${s.prefix}auth:login:${h}`;
+    return { failures: `${base}:failures`, level: `${base}:level`, lock: `${base}:lock` };
+  };
+
+  return {
+    /** Seconds left on a lock, or 0. */
+    async lockedFor(email: string): Promise<number> {
+      try {
+        const ttl = await redis.ttl(keys(email).lock);
+        return Math.max(ttl, 0);
+      } catch (err) {
+        onError(err);
+        return 0;
+      }
+    },
+    /** Records a failure; returns the lock length if this failure started one, else 0. */
+    async recordFailure(email: string): Promise<number> {
+      const k = keys(email);
+      try {
+        const secs = await redis.eval(
+          RECORD_FAILURE,
+          3,
+          k.failures,
+          k.level,
+          k.lock,
+          s.windowSec,
+          s.threshold,
+          s.baseSec,
+          s.maxSec,
+        );
+        return Number(secs);
+      } catch (err) {
+        onError(err);
+        return 0;
+      }
+    },
+    async reset(email: string): Promise<void> {
+      const k = keys(email);
+      await redis.del(k.failures, k.level).catch(onError);
+    },
+  };
+}
+
+export type Lockout = ReturnType<typeof createLockout>;
