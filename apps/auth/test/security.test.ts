@@ -1,0 +1,297 @@
+// Account protection and token hygiene: lockout, login rate limits, equal treatment of
+// unknown emails, no hash in any response, and signing-key rotation.
+import { decodeProtectedHeader } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.ts';
+import { buildKeyStore, generateSigningJwk } from '../src/keys/keystore.ts';
+import {
+  bearer,
+  createAuthApp,
+  login,
+  makeAdmin,
+  PASSWORD,
+  refresh,
+  register,
+  sessionLogin,
+  uniqueEmail,
+} from './helpers.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function tokenRequest(
+  app: Awaited<ReturnType<typeof createAuthApp>>['app'],
+  username: string,
+  password: string,
+  ip = '127.0.0.1',
+) {
+  return app.inject({
+    method: 'POST',
+    url: '/v1/auth/token',
+    remoteAddress: ip,
+    payload: { grant_type: 'password', username, password },
+  });
+}
+
+describe('lockout', () => {
+  let t: Awaited<ReturnType<typeof createAuthApp>>;
+  beforeAll(async () => {
+    t = await createAuthApp({
+      AUTH_LOCKOUT_THRESHOLD: '3',
+      AUTH_LOCKOUT_BASE_SEC: '1',
+      AUTH_LOCKOUT_MAX_SEC: '60',
+    });
+  });
+  afterAll(() => t.close());
+
+  it('N wrong passwords lock the account, even against the right one; the lock expires', async () => {
+    const { email } = await register(t.app);
+    for (let i = 0; i < 3; i++)
+      expect((await tokenRequest(t.app, email, 'wrong password here')).statusCode).toBe(401);
+    const locked = await tokenRequest(t.app, email, PASSWORD);
+    expect(locked.statusCode).toBe(429);
+    expect(locked.json().type).toBe('urn:meridian:problem:login-locked');
+    expect(Number(locked.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    // The cookie login shares the lock.
+    const sessionTry = await t.app.inject({
+      method: 'POST',
+      url: '/v1/sessions',
+      payload: { email, password: PASSWORD },
+    });
+    expect(sessionTry.statusCode).toBe(429);
+
+    await sleep(1_100);
+    expect((await tokenRequest(t.app, email, PASSWORD)).statusCode).toBe(200);
+  });
+
+  it('the next lock lasts longer (growing delays)', async () => {
+    const { email } = await register(t.app);
+    for (let i = 0; i < 3; i++) await tokenRequest(t.app, email, 'wrong password here');
+    expect((await tokenRequest(t.app, email, PASSWORD)).headers['retry-after']).toBe('1');
+    await sleep(1_100);
+    for (let i = 0; i < 3; i++) await tokenRequest(t.app, email, 'wrong password here');
+    expect((await tokenRequest(t.app, email, PASSWORD)).headers['retry-after']).toBe('2');
+  });
+
+  it('an unknown email locks exactly like a real one (no enumeration through the lock)', async () => {
+    const ghost = uniqueEmail('ghost');
+    const real = (await register(t.app)).email;
+    const statuses = async (email: string) => {
+      const out: number[] = [];
+      for (let i = 0; i < 4; i++)
+        out.push((await tokenRequest(t.app, email, 'wrong password here')).statusCode);
+      return out;
+    };
+    expect(await statuses(ghost)).toEqual([401, 401, 401, 429]);
+    expect(await statuses(real)).toEqual([401, 401, 401, 429]);
+  });
+
+  it('a success resets the failure count', async () => {
+    const { email } = await register(t.app);
+    for (let i = 0; i < 2; i++) await tokenRequest(t.app, email, 'wrong password here');
+    expect((await tokenRequest(t.app, email, PASSWORD)).statusCode).toBe(200);
+    for (let i = 0; i < 2; i++) await tokenRequest(t.app, email, 'wrong password here');
+    expect((await tokenRequest(t.app, email, PASSWORD)).statusCode).toBe(200);
+  });
+});
+
+describe('login rate limits', () => {
+  let t: Awaited<ReturnType<typeof createAuthApp>>;
+  beforeAll(async () => {
+    t = await createAuthApp({
+      AUTH_LOGIN_ACCOUNT_MAX: '3',
+      AUTH_LOGIN_IP_MAX: '6',
+      AUTH_LOCKOUT_THRESHOLD: '100',
+    });
+  });
+  afterAll(() => t.close());
+
+  it('per account: the 4th attempt in a minute → 429 with Retry-After, from any IP', async () => {
+    const { email } = await register(t.app);
+    for (let i = 0; i < 3; i++) {
+      expect((await tokenRequest(t.app, email, PASSWORD, `10.0.0.${i + 1}`)).statusCode).toBe(200);
+    }
+    const res = await tokenRequest(t.app, email, PASSWORD, '10.0.0.9');
+    expect(res.statusCode).toBe(429);
+    expect(res.json().type).toBe('urn:meridian:problem:login-rate-limited');
+    expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
+  it('per IP: many accounts from one address → 429; another address still gets in', async () => {
+    const users = await Promise.all(Array.from({ length: 7 }, () => register(t.app)));
+    const codes: number[] = [];
+    for (const u of users)
+      codes.push((await tokenRequest(t.app, u.email, PASSWORD, '10.1.1.1')).statusCode);
+    expect(codes.slice(0, 6)).toEqual([200, 200, 200, 200, 200, 200]);
+    expect(codes[6]).toBe(429);
+    expect(
+      (await tokenRequest(t.app, users[6]?.email ?? '', PASSWORD, '10.1.1.2')).statusCode,
+    ).toBe(200);
+  });
+});
+
+describe('unknown email vs wrong password timing', () => {
+  let t: Awaited<ReturnType<typeof createAuthApp>>;
+  beforeAll(async () => {
+    // Costly parameters (64 MiB, t=3: tens of ms) so the gap we guard against — a real
+    // verification vs a bare lookup of a few ms — stands far above scheduling noise.
+    t = await createAuthApp({
+      AUTH_HASH_MEMORY_KIB: '65536',
+      AUTH_HASH_ITERATIONS: '3',
+      AUTH_LOCKOUT_THRESHOLD: '100',
+    });
+  });
+  afterAll(() => t.close());
+
+  it('the unknown-email path still runs a hash verification (same order of time)', async () => {
+    const { email } = await register(t.app);
+    const time = async (username: string) => {
+      const start = process.hrtime.bigint();
+      const res = await tokenRequest(t.app, username, 'wrong password here');
+      expect(res.statusCode).toBe(401);
+      return Number(process.hrtime.bigint() - start) / 1e6;
+    };
+    const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+    const known: number[] = [];
+    const unknown: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      known.push(await time(email));
+      unknown.push(await time(uniqueEmail('nobody')));
+    }
+    // Without the dummy verification the unknown path is ~10x faster; allow wide noise.
+    expect(median(unknown)).toBeGreaterThan(median(known) * 0.5);
+    expect(median(known)).toBeGreaterThan(10);
+  });
+});
+
+describe('no response ever contains a password hash', () => {
+  let t: Awaited<ReturnType<typeof createAuthApp>>;
+  beforeAll(async () => {
+    t = await createAuthApp();
+  });
+  afterAll(() => t.close());
+
+  it('checked over every auth route', async () => {
+    const bodies: string[] = [];
+    const keep = <T extends { body: string; statusCode: number }>(res: T) => {
+      bodies.push(res.body);
+      return res;
+    };
+    const admin = await register(t.app);
+    await makeAdmin(t, admin.id);
+    const user = await register(t.app);
+    const adminTokens = await login(t.app, admin.email);
+    const tokens = await login(t.app, user.email);
+    const s = await sessionLogin(t.app, user.email);
+    bodies.push(s.res.body);
+    const cookie = { cookie: s.cookieHeader, 'x-csrf-token': s.csrfToken };
+    const reg = await t.app.inject({
+      method: 'POST',
+      url: '/v1/users',
+      payload: { email: uniqueEmail(), password: PASSWORD, displayName: 'x' },
+    });
+    keep(reg);
+    keep(await t.app.inject({ url: '/v1/me', headers: bearer(tokens.access_token) }));
+    keep(await t.app.inject({ url: '/v1/me', headers: { cookie: s.cookieHeader } }));
+    keep(
+      await t.app.inject({
+        method: 'PATCH',
+        url: '/v1/me',
+        headers: cookie,
+        payload: { displayName: 'y' },
+      }),
+    );
+    keep(await refresh(t.app, tokens.refresh_token));
+    keep(await t.app.inject({ url: '/v1/sessions', headers: cookie }));
+    keep(await t.app.inject({ url: '/v1/sessions/current', headers: { cookie: s.cookieHeader } }));
+    keep(
+      await t.app.inject({ method: 'POST', url: '/v1/sessions/current/token', headers: cookie }),
+    );
+    keep(await t.app.inject({ url: '/v1/roles' }));
+    keep(await t.app.inject({ url: '/.well-known/jwks.json' }));
+    keep(
+      await t.app.inject({
+        url: '/v1/admin/users?limit=100',
+        headers: bearer(adminTokens.access_token),
+      }),
+    );
+    keep(
+      await t.app.inject({ url: '/v1/admin/audit-log', headers: bearer(adminTokens.access_token) }),
+    );
+    keep(
+      await t.app.inject({
+        method: 'PUT',
+        url: `/v1/admin/users/${user.id}/roles/staff`,
+        headers: bearer(adminTokens.access_token),
+      }),
+    );
+    keep(await tokenRequest(t.app, user.email, 'wrong password here'));
+    keep(await t.app.inject({ url: '/docs/json' }));
+    keep(
+      await t.app.inject({
+        method: 'POST',
+        url: '/v1/me/password',
+        headers: cookie,
+        payload: { currentPassword: PASSWORD, newPassword: 'another long passphrase' },
+      }),
+    );
+    expect(bodies.length).toBeGreaterThan(15);
+    const all = bodies.join('\n');
+    expect(all).not.toContain('$argon2');
+    expect(all).not.toMatch(/password_?hash/i);
+    expect(all).not.toContain('"d":'); // no private key material either
+    // The admin listing did reach the user rows (so the check above is not vacuous).
+    expect(all).toContain(user.email);
+  });
+});
+
+describe('signing-key rotation', () => {
+  it('a token from the previous key verifies until that key is retired', async () => {
+    const oldJwk = await generateSigningJwk();
+    const newJwk = await generateSigningJwk();
+    const t = await createAuthApp({}, await buildKeyStore([oldJwk]));
+    try {
+      const { email } = await register(t.app);
+      const { access_token } = await login(t.app, email);
+      expect(decodeProtectedHeader(access_token).kid).toBe(oldJwk.kid);
+
+      const serve = async (jwks: (typeof oldJwk)[], publishDelay: number) =>
+        buildApp(t.config, { keys: await buildKeyStore(jwks, publishDelay) });
+
+      // Rotated: new key first; the old one is still published.
+      const rotated = await serve([newJwk, oldJwk], 0);
+      try {
+        const jwks = (await rotated.inject({ url: '/.well-known/jwks.json' })).json();
+        expect(jwks.keys.map((k: { kid: string }) => k.kid)).toEqual([newJwk.kid, oldJwk.kid]);
+        expect(
+          (await rotated.inject({ url: '/v1/me', headers: bearer(access_token) })).statusCode,
+        ).toBe(200);
+        const fresh = await login(rotated, email);
+        expect(decodeProtectedHeader(fresh.access_token).kid).toBe(newJwk.kid);
+      } finally {
+        await rotated.close();
+      }
+
+      // Just rotated with the default delay: the new key is published but does not sign yet.
+      const early = await serve([newJwk, oldJwk], 60);
+      try {
+        expect(decodeProtectedHeader((await login(early, email)).access_token).kid).toBe(
+          oldJwk.kid,
+        );
+      } finally {
+        await early.close();
+      }
+
+      // Retired: only the new key is left, and the old token no longer verifies.
+      const retired = await serve([newJwk], 0);
+      try {
+        const res = await retired.inject({ url: '/v1/me', headers: bearer(access_token) });
+        expect(res.statusCode).toBe(401);
+        expect(res.json().type).toBe('urn:meridian:problem:invalid-token');
+      } finally {
+        await retired.close();
+      }
+    } finally {
+      await t.close();
+    }
+  });
+});
