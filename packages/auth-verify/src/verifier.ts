@@ -3,10 +3,13 @@
 // (401) and what is ours (503), and turns the claims into a Principal.
 import {
   type CryptoKey,
+  createLocalJWKSet,
   createRemoteJWKSet,
+  type ExportedJWKSCache,
   type JWTPayload,
   type JWTVerifyGetKey,
   type JWTVerifyOptions,
+  jwksCache,
   jwtVerify,
   type KeyObject,
 } from 'jose';
@@ -47,6 +50,12 @@ export interface TokenVerifierOptions {
   cooldownMs?: number;
   /** JWKS cache max age; older keys are refetched before use. Default 600000. */
   cacheMaxAgeMs?: number;
+  /**
+   * When the JWKS cannot be fetched, keep verifying with the last set fetched successfully for
+   * this long after that fetch (stale-if-error), so an auth-service outage does not turn every
+   * request elsewhere into a 503. 0 disables it. Default 3600000 (1 h).
+   */
+  staleIfErrorMs?: number;
   /** Leeway for exp/nbf against clock skew between hosts. Default 5. */
   clockToleranceSec?: number;
 }
@@ -96,6 +105,32 @@ function guardResolver(resolve: JWTVerifyGetKey): JWTVerifyGetKey {
     } catch (err) {
       if (TOKEN_FAULT_KEY_ERRORS.has(errorCode(err) as string)) throw err;
       throw new KeySourceFailure(err);
+    }
+  };
+}
+
+/**
+ * Stale-if-error: if the key source fails, verify against the last set fetched successfully,
+ * while it is younger than `maxStaleMs`. A kid missing from that set is still the token's
+ * fault (401). The cost: a key retired during an outage stays trusted until the outage ends
+ * or maxStaleMs passes — the same trade a CDN makes with stale-if-error.
+ */
+function withStaleFallback(
+  remote: JWTVerifyGetKey,
+  cache: Partial<ExportedJWKSCache>,
+  maxStaleMs: number,
+): JWTVerifyGetKey {
+  let local: { uat: number; resolve: JWTVerifyGetKey } | null = null;
+  return async (header, token) => {
+    try {
+      return await remote(header, token);
+    } catch (err) {
+      const { jwks, uat } = cache;
+      if (!(err instanceof KeySourceFailure) || !jwks || !uat || Date.now() - uat > maxStaleMs) {
+        throw err;
+      }
+      if (local?.uat !== uat) local = { uat, resolve: createLocalJWKSet(jwks) };
+      return local.resolve(header, token);
     }
   };
 }
@@ -150,13 +185,17 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
 
   let key: JWTVerifyGetKey | CryptoKey | KeyObject;
   if (opts.jwksUrl !== undefined) {
-    key = guardResolver(
+    // jose fills this in on every successful fetch: the last good set and when it came.
+    const cache = {} as Partial<ExportedJWKSCache>;
+    const remote = guardResolver(
       createRemoteJWKSet(new URL(opts.jwksUrl), {
         timeoutDuration: opts.timeoutMs ?? 2_000,
         cooldownDuration: opts.cooldownMs ?? 30_000,
         cacheMaxAge: opts.cacheMaxAgeMs ?? 600_000,
+        [jwksCache]: cache as ExportedJWKSCache,
       }),
     );
+    key = withStaleFallback(remote, cache, opts.staleIfErrorMs ?? 3_600_000);
   } else {
     const keys = opts.keys as JWTVerifyGetKey | CryptoKey | KeyObject;
     key = typeof keys === 'function' ? guardResolver(keys) : keys;

@@ -8,6 +8,7 @@ import {
   buildApp,
   expectProblem,
   type HttpServer,
+  INVALID_TOKEN,
   ISSUER,
   type JwksServer,
   makeKey,
@@ -98,7 +99,7 @@ describe('JWKS unavailable: 503 auth-unavailable', () => {
 });
 
 describe('JWKS going down after a fetch', () => {
-  it('cached keys keep working until cacheMaxAgeMs, then 503 (no stale-if-error)', async () => {
+  it('with stale-if-error off: cached keys work until cacheMaxAgeMs, then 503', async () => {
     const own = await startJwksServer(key);
     const app = await buildApp({
       issuer: ISSUER,
@@ -106,6 +107,7 @@ describe('JWKS going down after a fetch', () => {
       jwksUrl: own.jwksUrl,
       cacheMaxAgeMs: 300,
       timeoutMs: 200,
+      staleIfErrorMs: 0,
     });
     try {
       const call = async () => app.inject({ url: '/whoami', headers: bearer(await mint(key)) });
@@ -114,6 +116,33 @@ describe('JWKS going down after a fetch', () => {
       expect((await call()).statusCode).toBe(200); // served from the cache
       await sleep(350);
       // jose refetches a stale set before use and does not fall back to it on failure.
+      expectProblem(await call(), 503, 'auth-unavailable', UNAVAILABLE);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('by default the last good set keeps verifying past cacheMaxAgeMs, until staleIfErrorMs', async () => {
+    const own = await startJwksServer(key);
+    const app = await buildApp({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      jwksUrl: own.jwksUrl,
+      cacheMaxAgeMs: 200,
+      timeoutMs: 200,
+      staleIfErrorMs: 900,
+    });
+    try {
+      const call = async (k = key) =>
+        app.inject({ url: '/whoami', headers: bearer(await mint(k)) });
+      expect((await call()).statusCode).toBe(200);
+      await own.close();
+      await sleep(300); // past cacheMaxAge: jose tries to refetch, fails, we fall back
+      expect((await call()).statusCode).toBe(200);
+      // A kid the stale set does not have is still the token's fault, not an outage.
+      const stranger = await makeKey('stranger-kid');
+      expectProblem(await call(stranger), 401, 'invalid-token', INVALID_TOKEN);
+      await sleep(700); // now older than staleIfErrorMs
       expectProblem(await call(), 503, 'auth-unavailable', UNAVAILABLE);
     } finally {
       await app.close();
