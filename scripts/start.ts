@@ -4,12 +4,13 @@
 // gracefully. `pnpm dev` is the same with each service restarting on file changes.
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { DEV_ADMIN_PASSWORD } from '../apps/auth/src/config.ts';
 import { migrateAll, seedAll } from './lib/database.ts';
 import { loadDotEnv } from './lib/dotenv.ts';
 import { formatLine } from './lib/log-format.ts';
 import { preflight } from './lib/preflight.ts';
 import { runTs, waitForHttp } from './lib/processes.ts';
-import { appPath, portOf, SERVICES } from './lib/services.ts';
+import { appPath, jwksUrlOf, portOf, SERVICES } from './lib/services.ts';
 
 const watch = process.argv.includes('--watch');
 const useColor = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
@@ -17,6 +18,8 @@ const bold = (s: string) => (useColor ? `\x1b[1m${s}\x1b[0m` : s);
 
 loadDotEnv();
 const env = { ...process.env };
+// AUTH_PORT may move the auth service; the others must still find its keys.
+env.AUTH_JWKS_URL ||= jwksUrlOf(env);
 
 const problems = await preflight(env);
 if (problems.length > 0) {
@@ -92,5 +95,11 @@ if (!stopping) {
   });
   console.log(`\n${bold('Meridian is up.')} Four services, each with health, docs and metrics:\n`);
   console.log(rows.join('\n'));
+  // The seeded admin, so a newcomer can try the protected routes at once (docs/rbac.md).
+  const adminEmail = env.AUTH_ADMIN_EMAIL || 'admin@meridian.local';
+  const adminPassword = env.AUTH_ADMIN_PASSWORD ? '<your AUTH_ADMIN_PASSWORD>' : DEV_ADMIN_PASSWORD;
+  console.log(
+    `\n  Admin: ${adminEmail} / ${adminPassword}   (docs/jwt-and-sessions.md: get a token)`,
+  );
   console.log(`\nConcept map: docs/concepts.md · Stop everything: Ctrl-C\n`);
 }

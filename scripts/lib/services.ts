@@ -7,7 +7,7 @@ export interface ServiceSpec {
   defaultPort: number;
   portVar: string;
   color: number;
-  /** A real /v1 read to show in the banner. */
+  /** A URL to show in the banner that answers a plain curl: public, no token needed. */
   example: string;
 }
 
@@ -29,7 +29,14 @@ export const SERVICES: ServiceSpec[] = [
     color: 33,
     example: '/v1/shipping-methods',
   },
-  { name: 'jobs', defaultPort: 3004, portVar: 'JOBS_PORT', color: 32, example: '/v1/queues' },
+  // Every jobs /v1 route needs a jobs:admin token, so its banner shows readiness instead.
+  {
+    name: 'jobs',
+    defaultPort: 3004,
+    portVar: 'JOBS_PORT',
+    color: 32,
+    example: '/health/ready',
+  },
 ];
 
 export const appPath = (service: ServiceSpec, file: string) =>
@@ -38,4 +45,11 @@ export const appPath = (service: ServiceSpec, file: string) =>
 export function portOf(service: ServiceSpec, env: NodeJS.ProcessEnv): number {
   const raw = env[service.portVar];
   return raw ? Number(raw) : service.defaultPort;
+}
+
+/** Where every service fetches the auth service's public keys, on whatever port auth runs. */
+export function jwksUrlOf(env: NodeJS.ProcessEnv): string {
+  const auth = SERVICES.find((s) => s.name === 'auth');
+  if (!auth) throw new Error('no auth service in SERVICES');
+  return `http://127.0.0.1:${portOf(auth, env)}/.well-known/jwks.json`;
 }

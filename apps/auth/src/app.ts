@@ -2,13 +2,12 @@
 // plugin so the services can later share one process (ARC-02). Dependencies are built here,
 // once, and handed to the modules that need them (no container, no globals).
 import cookie from '@fastify/cookie';
-import formbody from '@fastify/formbody';
-import { authVerify } from '@meridian/auth-verify';
 import { createService, type ServiceInstance } from '@meridian/service-kit';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { type Config, productionProblems } from './config.ts';
+import { type Config, missingSecrets } from './config.ts';
 import { createAuthDb } from './db/client.ts';
 import { createAuthenticator } from './http/authenticate.ts';
+import { basicCredentials } from './http/basic-auth.ts';
 import { loginLimits } from './http/login-limits.ts';
 import { type KeyStore, loadKeyStore } from './keys/keystore.ts';
 import { adminRoutes } from './modules/admin/admin.routes.ts';
@@ -39,16 +38,6 @@ export const authService: FastifyPluginAsync<AuthServiceOptions> = async (
 ) => {
   const db = createAuthDb(app.pg);
   await app.register(cookie);
-  // OAuth clients send the token request form-encoded; JSON works too.
-  await app.register(formbody);
-  // The service verifies its own access tokens with the same plugin the others use, but
-  // from its in-memory keys rather than over HTTP.
-  await app.register(authVerify, {
-    issuer: config.AUTH_ISSUER,
-    audience: config.AUTH_AUDIENCE,
-    keys: keys.verifyKeys,
-    algorithms: ['EdDSA', 'ES256'],
-  });
   app.decorateRequest('session', null);
 
   const prefix = config.REDIS_PREFIX;
@@ -98,15 +87,25 @@ export const authService: FastifyPluginAsync<AuthServiceOptions> = async (
     app.log.info({ event: 'logins.revoked', userId, families, sessions: ended }, 'logins revoked');
   };
 
+  const accountOf = (request: FastifyRequest) => {
+    const body = request.body as Record<string, unknown> | undefined;
+    const account =
+      body?.username ?? body?.email ?? body?.client_id ?? basicCredentials(request)?.id;
+    return typeof account === 'string' ? account : undefined;
+  };
   const limitLogins = loginLimits(app, {
+    name: 'login',
     perIp: config.AUTH_LOGIN_IP_MAX,
     perAccount: config.AUTH_LOGIN_ACCOUNT_MAX,
     windowMs: 60_000,
-    accountOf: (request: FastifyRequest) => {
-      const body = request.body as Record<string, unknown> | undefined;
-      const account = body?.username ?? body?.email ?? body?.client_id;
-      return typeof account === 'string' ? account : undefined;
-    },
+    accountOf,
+  });
+  const limitRegistrations = loginLimits(app, {
+    name: 'register',
+    perIp: config.AUTH_REGISTER_IP_MAX,
+    perAccount: config.AUTH_LOGIN_ACCOUNT_MAX,
+    windowMs: 60_000,
+    accountOf,
   });
 
   await app.register(jwksRoutes, { keys });
@@ -118,10 +117,13 @@ export const authService: FastifyPluginAsync<AuthServiceOptions> = async (
           db,
           hasher,
           passwordMinLength: config.AUTH_PASSWORD_MIN_LENGTH,
+          credentials,
           revokeEverywhere,
           log: app.log,
         }),
         authn,
+        limitRegistrations,
+        limitLogins,
       });
       await v1.register(tokenRoutes, { tokens, authn, limitLogins, revokeEverywhere });
       await v1.register(sessionRoutes, {
@@ -144,15 +146,14 @@ export async function buildApp(
   config: Config,
   opts: { keys?: KeyStore } = {},
 ): Promise<ServiceInstance> {
-  const problems = productionProblems(config);
-  if (problems.length)
-    throw new Error(`Unsafe production configuration:\n  - ${problems.join('\n  - ')}`);
+  const problems = missingSecrets(config);
+  if (problems.length) throw new Error(`Unsafe configuration:\n  - ${problems.join('\n  - ')}`);
   const keys =
     opts.keys ??
     (await loadKeyStore({
       signingKeys: config.AUTH_SIGNING_KEYS,
       keyFile: config.AUTH_KEY_FILE,
-      production: config.NODE_ENV === 'production',
+      allowGenerated: config.AUTH_DEV_DEFAULTS,
     }));
   return createService({
     name: 'auth',
@@ -162,6 +163,9 @@ export async function buildApp(
     config,
     routes: authService,
     routesOptions: { config, keys },
+    // The kit verifies this service's own tokens with the same plugin the others use, but
+    // from its in-memory keys rather than over HTTP.
+    auth: { keys: keys.verifyKeys },
     securitySchemes: {
       sessionCookie: { type: 'apiKey', in: 'cookie', name: '__Host-meridian_session' },
     },

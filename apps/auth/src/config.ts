@@ -9,15 +9,14 @@ const int = (minimum: number, maximum: number, dflt: number, description: string
 export const ConfigSchema = Type.Object({
   ...BaseConfigSchema.properties,
   PORT: portSchema(3001),
-  NODE_ENV: Type.Unsafe<'development' | 'test' | 'production'>({
-    type: 'string',
-    enum: ['development', 'test', 'production'],
-    default: 'development',
-  }),
+  /**
+   * Development fallbacks, one explicit switch (no NODE_ENV branches): with true, a missing
+   * signing key is generated into AUTH_KEY_FILE and the seed may use the dev passwords below.
+   * Every deployed environment sets false, and then refuses to start without real secrets.
+   */
+  AUTH_DEV_DEFAULTS: Type.Boolean({ default: true }),
 
   // --- Tokens ---
-  AUTH_ISSUER: Type.String({ minLength: 1, default: 'http://localhost:3001' }),
-  AUTH_AUDIENCE: Type.String({ minLength: 1, default: 'meridian-api' }),
   AUTH_ACCESS_TOKEN_TTL_SEC: int(30, 3600, 600, 'Access JWT lifetime'),
   AUTH_SERVICE_TOKEN_TTL_SEC: int(30, 3600, 900, 'Client-credentials token lifetime'),
   AUTH_REFRESH_TOKEN_TTL_SEC: int(300, 7_776_000, 2_592_000, 'Refresh family lifetime'),
@@ -38,6 +37,7 @@ export const ConfigSchema = Type.Object({
   AUTH_LOCKOUT_MAX_SEC: int(1, 86_400, 900, 'Longest lock'),
   AUTH_LOGIN_IP_MAX: int(1, 100_000, 30, 'Logins per client IP per minute'),
   AUTH_LOGIN_ACCOUNT_MAX: int(1, 10_000, 10, 'Logins per account per minute'),
+  AUTH_REGISTER_IP_MAX: int(1, 100_000, 20, 'Registrations per client IP per minute'),
 
   // --- Cookie sessions ---
   AUTH_SESSION_IDLE_SEC: int(1, 86_400, 1800, 'Idle timeout'),
@@ -62,12 +62,15 @@ export type Config = Static<typeof ConfigSchema>;
 export const DEV_ADMIN_PASSWORD = 'meridian-dev-admin-password';
 export const DEV_ORDERS_CLIENT_SECRET = 'meridian-dev-orders-client-secret';
 
-/** Production may not run on development defaults: name every missing secret. */
-export function productionProblems(config: Config): string[] {
-  if (config.NODE_ENV !== 'production') return [];
+/** Without dev defaults the service may not start on them: name every missing secret. */
+export function missingSecrets(config: Config): string[] {
+  if (config.AUTH_DEV_DEFAULTS) return [];
   const problems: string[] = [];
-  if (!config.AUTH_SIGNING_KEYS) problems.push('AUTH_SIGNING_KEYS must be set in production');
-  if (!config.AUTH_ISSUER.startsWith('https://'))
-    problems.push('AUTH_ISSUER must be an https:// URL in production');
+  if (!config.AUTH_SIGNING_KEYS) {
+    problems.push('AUTH_SIGNING_KEYS must be set when AUTH_DEV_DEFAULTS=false');
+  }
+  if (!config.AUTH_ISSUER.startsWith('https://')) {
+    problems.push('AUTH_ISSUER must be an https:// URL when AUTH_DEV_DEFAULTS=false');
+  }
   return problems;
 }

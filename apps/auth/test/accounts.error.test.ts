@@ -154,6 +154,18 @@ describe('login refuses', () => {
     expect(res.headers['content-type']).toContain('application/problem+json');
   });
 
+  it('a Basic header with a malformed %-escape → 400, not 500', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/token',
+      headers: {
+        authorization: `Basic ${Buffer.from('orders%E0%A4%A:secret').toString('base64')}`,
+      },
+      payload: { grant_type: 'client_credentials' },
+    });
+    expect(res.statusCode).toBe(400);
+  });
+
   it('a garbage Basic header is not client authentication', async () => {
     const res = await t.app.inject({
       method: 'POST',

@@ -125,10 +125,31 @@ describe('granting and revoking roles', () => {
     expect(await count()).toBe(before);
   });
 
-  it('an admin cannot remove their own admin role', async () => {
+  it('the last admin cannot be removed, not even by themselves; with two, one can go', async () => {
+    const { rows } = await t.app.pg.query(
+      `SELECT ur.user_id FROM auth.user_roles ur JOIN auth.roles r ON r.id = ur.role_id WHERE r.name = 'admin'`,
+    );
+    expect(rows).toEqual([{ user_id: adminId }]);
     const res = await del(adminId, 'admin');
     expect(res.statusCode).toBe(409);
-    expect(res.json().type).toBe('urn:meridian:problem:cannot-revoke-own-admin');
+    expect(res.json().type).toBe('urn:meridian:problem:last-admin');
+    expect(
+      (await t.app.inject({ url: '/v1/me', headers: bearer(adminToken) })).json().roles,
+    ).toContain('admin');
+
+    const second = await register(t.app);
+    expect((await put(second.id, 'admin')).statusCode).toBe(204);
+    const secondToken = (await login(t.app, second.email)).access_token;
+    // Both try to remove the other at the same moment: exactly one removal may win.
+    const [a, b] = await Promise.all([del(second.id, 'admin'), del(adminId, 'admin', secondToken)]);
+    expect([a.statusCode, b.statusCode].sort()).toEqual([204, 409]);
+    const left = await t.app.pg.query(
+      `SELECT count(*)::int AS n FROM auth.user_roles ur JOIN auth.roles r ON r.id = ur.role_id WHERE r.name = 'admin'`,
+    );
+    expect(left.rows[0].n).toBe(1);
+    // Put things back for the other tests: whoever is left re-grants the original admin.
+    if (a.statusCode === 409) await put(adminId, 'admin', secondToken);
+    else await put(second.id, 'admin');
   });
 });
 

@@ -24,7 +24,13 @@ export async function createAuthApp(env: Record<string, string> = {}, keys?: Key
     migrationsFolder: MIGRATIONS_FOLDER,
     configSchema: ConfigSchema,
     buildApp: (config) => buildApp(config, { keys: store }),
-    env: { ...CHEAP_HASH, AUTH_LOGIN_IP_MAX: '1000', AUTH_LOGIN_ACCOUNT_MAX: '1000', ...env },
+    env: {
+      ...CHEAP_HASH,
+      AUTH_LOGIN_IP_MAX: '1000',
+      AUTH_LOGIN_ACCOUNT_MAX: '1000',
+      AUTH_REGISTER_IP_MAX: '1000',
+      ...env,
+    },
   });
   return Object.assign(t, { keys: store });
 }

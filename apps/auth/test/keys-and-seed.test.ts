@@ -1,6 +1,5 @@
-// Signing keys are generated once and kept; production refuses to run without configured
-// keys; the seed takes the admin password from configuration and refuses a production run
-// without one.
+// Signing keys are generated once and kept; without dev defaults the service refuses to run
+// without configured keys; the seed takes the admin password from configuration.
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,7 +10,7 @@ import { createTestDatabase, type TestDatabase } from '@meridian/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DB_SCHEMA, MIGRATIONS_FOLDER } from '../src/db/client.ts';
-import { generateSigningJwk, loadKeyStore } from '../src/keys/keystore.ts';
+import { buildKeyStore, generateSigningJwk, loadKeyStore } from '../src/keys/keystore.ts';
 import { createAuthApp, login } from './helpers.ts';
 
 const run = promisify(execFile);
@@ -26,8 +25,8 @@ describe('signing keys', () => {
 
   it('a local run generates one key, keeps it (mode 0600) and reuses it on the next start', async () => {
     const keyFile = join(dir, 'nested', 'keys.json');
-    const first = await loadKeyStore({ signingKeys: undefined, keyFile, production: false });
-    const second = await loadKeyStore({ signingKeys: undefined, keyFile, production: false });
+    const first = await loadKeyStore({ signingKeys: undefined, keyFile, allowGenerated: true });
+    const second = await loadKeyStore({ signingKeys: undefined, keyFile, allowGenerated: true });
     expect(second.signer().kid).toBe(first.signer().kid);
     expect((await stat(keyFile)).mode & 0o777).toBe(0o600);
     const stored = JSON.parse(await readFile(keyFile, 'utf8'));
@@ -42,28 +41,32 @@ describe('signing keys', () => {
     expect(first.jwks.keys[0]).not.toHaveProperty('d');
   });
 
-  it('production without AUTH_SIGNING_KEYS refuses to start, with a key file or not', async () => {
+  it('without dev defaults, a missing AUTH_SIGNING_KEYS refuses to start', async () => {
     await expect(
-      loadKeyStore({ signingKeys: undefined, keyFile: join(dir, 'k.json'), production: true }),
+      loadKeyStore({ signingKeys: undefined, keyFile: join(dir, 'k.json'), allowGenerated: false }),
     ).rejects.toThrow(/AUTH_SIGNING_KEYS/);
   });
 
-  it('configured keys are used as given, first one signing', async () => {
+  it('configured keys: all published, the first signs after the publish delay', async () => {
     const a = await generateSigningJwk();
     const b = await generateSigningJwk('ES256');
     const store = await loadKeyStore({
       signingKeys: JSON.stringify([{ ...a, created: 0 }, b]),
       keyFile: '/nonexistent/never-read.json',
-      production: true,
+      allowGenerated: false,
     });
-    expect(store.signer().kid).toBe(a.kid);
+    // Both are published at once; the newest signs only after the publish delay (60 s),
+    // counted from this load — until then the previous key does.
     expect(store.jwks.keys.map((k) => k.alg)).toEqual(['EdDSA', 'ES256']);
+    expect(store.signer().kid).toBe(b.kid);
+    expect((await buildKeyStore([a, b], 0)).signer().kid).toBe(a.kid);
+    expect((await buildKeyStore([a], 60)).signer().kid).toBe(a.kid);
   });
 
   it('a public key alone is refused as a signing key', async () => {
     const { d: _d, ...pub } = await generateSigningJwk();
     await expect(
-      loadKeyStore({ signingKeys: JSON.stringify([pub]), keyFile: 'x', production: false }),
+      loadKeyStore({ signingKeys: JSON.stringify([pub]), keyFile: 'x', allowGenerated: true }),
     ).rejects.toThrow(/no private part/);
   });
 });
@@ -87,15 +90,15 @@ describe('seed', () => {
       },
     });
 
-  it('refuses a production run without the admin password and the client secret', async () => {
+  it('without dev defaults, refuses to run without the admin password and the client secret', async () => {
     const err = await seed({
-      NODE_ENV: 'production',
+      AUTH_DEV_DEFAULTS: 'false',
       AUTH_ISSUER: 'https://auth.example.test',
       AUTH_SIGNING_KEYS: JSON.stringify([await generateSigningJwk()]),
     }).catch((e: { code: number; stderr: string }) => e);
     expect(err).toMatchObject({ code: 1 });
     expect((err as { stderr: string }).stderr).toContain(
-      'AUTH_ADMIN_PASSWORD must be set in production',
+      'AUTH_ADMIN_PASSWORD must be set when AUTH_DEV_DEFAULTS=false',
     );
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();

@@ -295,3 +295,91 @@ describe('signing-key rotation', () => {
     }
   });
 });
+
+describe('registration rate limit', () => {
+  let t: Awaited<ReturnType<typeof createAuthApp>>;
+  beforeAll(async () => {
+    t = await createAuthApp({ AUTH_REGISTER_IP_MAX: '3' });
+  });
+  afterAll(() => t.close());
+
+  it('each registration costs a hash, so one IP gets a budget: the 4th → 429, nothing created', async () => {
+    const attempt = (ip: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/v1/users',
+        remoteAddress: ip,
+        payload: { email: uniqueEmail('burst'), password: PASSWORD, displayName: 'x' },
+      });
+    for (let i = 0; i < 3; i++) expect((await attempt('10.2.2.2')).statusCode).toBe(201);
+    const before = Number((await t.app.pg.query('SELECT count(*) FROM auth.users')).rows[0].count);
+    const res = await attempt('10.2.2.2');
+    expect(res.statusCode).toBe(429);
+    expect(res.json().type).toBe('urn:meridian:problem:register-rate-limited');
+    expect(res.headers['retry-after']).toBeDefined();
+    expect(Number((await t.app.pg.query('SELECT count(*) FROM auth.users')).rows[0].count)).toBe(
+      before,
+    );
+    expect((await attempt('10.2.2.3')).statusCode).toBe(201);
+  });
+});
+
+describe('refresh races and login CSRF', () => {
+  let t: Awaited<ReturnType<typeof createAuthApp>>;
+  beforeAll(async () => {
+    t = await createAuthApp();
+  });
+  afterAll(() => t.close());
+
+  it('two concurrent refreshes with one token: at most one wins, and the family ends', async () => {
+    const { email } = await register(t.app);
+    const { refresh_token } = await login(t.app, email);
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => refresh(t.app, refresh_token)),
+    );
+    const ok = results.filter((r) => r.statusCode === 200);
+    expect(ok.length).toBeLessThanOrEqual(1);
+    expect(results.filter((r) => r.statusCode === 400).length).toBeGreaterThanOrEqual(4);
+    // The losers presented a used token: reuse, so even the winner's new token is dead.
+    for (const r of ok) expect((await refresh(t.app, r.json().refresh_token)).statusCode).toBe(400);
+    const { rows } = await t.app.pg.query(
+      `SELECT f.revoked_reason FROM auth.refresh_token_families f JOIN auth.users u ON u.id = f.user_id WHERE u.email = $1`,
+      [email],
+    );
+    expect(rows).toEqual([{ revoked_reason: 'reuse-detected' }]);
+  });
+
+  it('the cookie login takes JSON only: a cross-site HTML form cannot post one (login CSRF)', async () => {
+    const { email } = await register(t.app);
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/sessions',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ email, password: PASSWORD }).toString(),
+    });
+    expect(res.statusCode).toBe(415);
+    expect(res.headers['set-cookie']).toBeUndefined();
+  });
+
+  it('guessing the current password on a password change counts towards the lockout', async () => {
+    const locking = await createAuthApp({ AUTH_LOCKOUT_THRESHOLD: '2' });
+    try {
+      const { email } = await register(locking.app);
+      const { access_token } = await login(locking.app, email);
+      const change = (currentPassword: string) =>
+        locking.app.inject({
+          method: 'POST',
+          url: '/v1/me/password',
+          headers: bearer(access_token),
+          payload: { currentPassword, newPassword: 'a fresh new passphrase' },
+        });
+      expect((await change('guess number one!')).statusCode).toBe(401);
+      expect((await change('guess number two!')).statusCode).toBe(401);
+      const locked = await change(PASSWORD);
+      expect(locked.statusCode).toBe(429);
+      expect(locked.json().type).toBe('urn:meridian:problem:login-locked');
+    } finally {
+      await locking.close();
+    }
+  });
+});

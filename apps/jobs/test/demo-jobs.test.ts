@@ -1,8 +1,9 @@
 // The jobs service end to end: enqueue over HTTP, a real BullMQ worker on the real Redis
 // processes the job, the run lands in Postgres, and queue counts show up over HTTP and in
-// /metrics. Invalid payloads are refused at the door.
+// /metrics. Invalid payloads are refused at the door. Every /v1 route needs jobs:admin; the
+// tokens come from a test issuer whose JWKS the service fetches over real HTTP.
 import { randomUUID } from 'node:crypto';
-import { createTestApp, type TestApp } from '@meridian/testing';
+import { createTestApp, createTestIssuer, type TestApp, type TestIssuer } from '@meridian/testing';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,22 +13,38 @@ import { DB_SCHEMA, MIGRATIONS_FOLDER } from '../src/db/client.ts';
 import { assertDemoPayload, DEMO_QUEUE } from '../src/queues/demo.queue.ts';
 
 let t: TestApp<Awaited<ReturnType<typeof buildApp>>, { REDIS_PREFIX: string }>;
+let issuer: TestIssuer;
+let admin: { authorization: string };
 const REDIS_URL = 'redis://127.0.0.1:6379';
 
 beforeAll(async () => {
+  issuer = await createTestIssuer();
   t = await createTestApp({
     schema: DB_SCHEMA,
     migrationsFolder: MIGRATIONS_FOLDER,
     configSchema: ConfigSchema,
     buildApp,
+    env: issuer.env,
   });
+  const token = await issuer.sign({
+    sub: 'admin-1',
+    roles: ['admin'],
+    permissions: ['jobs:admin'],
+  });
+  admin = { authorization: `Bearer ${token}` };
 });
-afterAll(() => t.close());
+afterAll(async () => {
+  await t.close();
+  await issuer.close();
+});
+
+/** A GET as the jobs admin. */
+const get = (url: string) => t.app.inject({ url, headers: admin });
 
 async function waitForState(jobId: string, state: string, timeoutMs = 10_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const res = await t.app.inject({ url: `/v1/demo-jobs/${jobId}` });
+    const res = await get(`/v1/demo-jobs/${jobId}`);
     if (res.json().state === state || Date.now() > deadline) return res.json();
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -38,6 +55,7 @@ describe('POST /v1/demo-jobs', () => {
     const res = await t.app.inject({
       method: 'POST',
       url: '/v1/demo-jobs',
+      headers: admin,
       payload: { message: 'hello queue' },
     });
     expect(res.statusCode).toBe(202);
@@ -51,7 +69,7 @@ describe('POST /v1/demo-jobs', () => {
       result: { echoed: 'hello queue', length: 11 },
     });
 
-    const runs = await t.app.inject({ url: '/v1/job-runs?limit=5' });
+    const runs = await get('/v1/job-runs?limit=5');
     expect(runs.json().items).toEqual([
       expect.objectContaining({
         queue: 'demo',
@@ -65,29 +83,30 @@ describe('POST /v1/demo-jobs', () => {
   });
 
   it('refuses an invalid payload with 400 and enqueues nothing', async () => {
-    const before = (await t.app.inject({ url: '/v1/queues' })).json();
+    const before = (await get('/v1/queues')).json();
     const res = await t.app.inject({
       method: 'POST',
       url: '/v1/demo-jobs',
+      headers: admin,
       payload: { message: '', extra: true },
     });
     expect(res.statusCode).toBe(400);
     expect(res.json().code).toBe('validation-failed');
-    const after = (await t.app.inject({ url: '/v1/queues' })).json();
+    const after = (await get('/v1/queues')).json();
     expect(after).toEqual(before);
   });
 });
 
 describe('GET /v1/demo-jobs/:id', () => {
   it('when the job does not exist, returns 404', async () => {
-    const res = await t.app.inject({ url: '/v1/demo-jobs/00000000-0000-4000-8000-000000000000' });
+    const res = await get('/v1/demo-jobs/00000000-0000-4000-8000-000000000000');
     expect(res.statusCode).toBe(404);
   });
 });
 
 describe('queue visibility', () => {
   it('reports counts per state over HTTP and as a gauge in /metrics', async () => {
-    const queues = (await t.app.inject({ url: '/v1/queues' })).json();
+    const queues = (await get('/v1/queues')).json();
     expect(queues.items).toEqual([
       { name: 'demo', counts: expect.objectContaining({ completed: 1, failed: 0, waiting: 0 }) },
     ]);
@@ -98,6 +117,72 @@ describe('queue visibility', () => {
   it('counts the worker in readiness', async () => {
     const res = await t.app.inject({ url: '/health/ready' });
     expect(res.json().checks).toEqual({ redis: 'up', postgres: 'up', workers: 'up' });
+  });
+});
+
+describe('who may use the jobs API', () => {
+  const ROUTES = [
+    { method: 'POST', url: '/v1/demo-jobs', payload: { message: 'not allowed' } },
+    { method: 'GET', url: '/v1/demo-jobs/00000000-0000-4000-8000-000000000000' },
+    { method: 'GET', url: '/v1/job-runs' },
+    { method: 'GET', url: '/v1/queues' },
+  ] as const;
+
+  it.each(ROUTES)('$method $url without a token: 401 problem+json', async (route) => {
+    const res = await t.app.inject(route);
+    expect(res.statusCode).toBe(401);
+    expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+    expect(res.headers['www-authenticate']).toBe('Bearer realm="meridian"');
+    expect(res.json().code).toBe('unauthorized');
+  });
+
+  it.each(ROUTES)('$method $url without jobs:admin: 403 naming it', async (route) => {
+    const token = await issuer.sign({
+      sub: 'staff-1',
+      roles: ['staff'],
+      permissions: ['catalog:write', 'orders:manage'],
+    });
+    const res = await t.app.inject({ ...route, headers: { authorization: `Bearer ${token}` } });
+    expect(res.statusCode).toBe(403);
+    expect(res.json()).toMatchObject({
+      code: 'forbidden',
+      detail: 'Missing permission: jobs:admin.',
+    });
+  });
+
+  it('with an expired jobs:admin token: 401 invalid-token', async () => {
+    const token = await issuer.sign(
+      { sub: 'admin-1', permissions: ['jobs:admin'] },
+      { expiresIn: -60, issuedAt: -660 },
+    );
+    const res = await t.app.inject({
+      url: '/v1/queues',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(res.statusCode).toBe(401);
+    expect(res.json().code).toBe('invalid-token');
+  });
+
+  it('refused requests enqueue nothing', async () => {
+    const before = (await get('/v1/queues')).json();
+    await t.app.inject(ROUTES[0]);
+    const after = (await get('/v1/queues')).json();
+    expect(after).toEqual(before);
+  });
+
+  it('documents every /v1 route as needing the bearer token', async () => {
+    const doc = (await t.app.inject({ url: '/docs/json' })).json();
+    let checked = 0;
+    for (const [path, methods] of Object.entries<Record<string, { security?: unknown }>>(
+      doc.paths,
+    )) {
+      if (!path.startsWith('/v1/')) continue;
+      for (const [method, op] of Object.entries(methods)) {
+        expect(op.security, `${method} ${path}`).toEqual([{ bearerAuth: [] }]);
+        checked++;
+      }
+    }
+    expect(checked).toBe(4);
   });
 });
 
@@ -116,7 +201,7 @@ describe('the worker side of the contract', () => {
     // A retried job would be back to waiting/active with more attempts; this one stays put.
     // (BullMQ reports 0 or 1 attempts for an unrecoverable failure, depending on timing.)
     await new Promise((r) => setTimeout(r, 300));
-    const later = (await t.app.inject({ url: `/v1/demo-jobs/${jobId}` })).json();
+    const later = (await get(`/v1/demo-jobs/${jobId}`)).json();
     expect(later.state).toBe('failed');
     expect(later.attemptsMade).toBeLessThanOrEqual(1);
   });

@@ -105,6 +105,14 @@ export const BaseConfigSchema = Type.Object({
   RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 300 }),
   RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1000, default: 60_000 }),
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, maximum: 120_000, default: 10_000 }),
+  // Access tokens from the auth service: who must have signed them (iss), for whom (aud),
+  // and where its public keys are. Every service verifies with these (service-kit).
+  AUTH_ISSUER: Type.String({ minLength: 1, default: 'http://localhost:3001' }),
+  AUTH_AUDIENCE: Type.String({ minLength: 1, default: 'meridian-api' }),
+  AUTH_JWKS_URL: Type.String({
+    pattern: '^https?://',
+    default: 'http://127.0.0.1:3001/.well-known/jwks.json',
+  }),
   // Set by the production bundle (scripts/build-service.ts); unset when running from source.
   DOCS_ASSETS_DIR: Type.Optional(Type.String({ minLength: 1 })),
 });

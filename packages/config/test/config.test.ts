@@ -62,6 +62,19 @@ describe('loadConfig', () => {
     expect(() => loadConfig(Schema, { PORT: '70000' })).toThrow(/PORT="70000" must be <= 65535/);
   });
 
+  it('defaults the access-token settings to the local auth service', () => {
+    const config = loadConfig(Schema, {});
+    expect(config.AUTH_ISSUER).toBe('http://localhost:3001');
+    expect(config.AUTH_AUDIENCE).toBe('meridian-api');
+    expect(config.AUTH_JWKS_URL).toBe('http://127.0.0.1:3001/.well-known/jwks.json');
+  });
+
+  it('refuses a JWKS URL that is not http(s)', () => {
+    expect(() => loadConfig(Schema, { AUTH_JWKS_URL: 'file:///etc/jwks.json' })).toThrow(
+      /AUTH_JWKS_URL="file:\/\/\/etc\/jwks.json" must match pattern/,
+    );
+  });
+
   it('does not write defaults back into the environment it read', () => {
     const env: Record<string, string> = { PORT: '1' };
     loadConfig(Schema, env);

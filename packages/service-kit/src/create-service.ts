@@ -1,13 +1,15 @@
 // createService builds the Fastify instance every Meridian service starts from, in the order
 // a reader should learn it: request ids, access log, errors and metrics; OpenAPI; security
-// headers; Redis, health and Postgres; rate limits; then the service's own routes (passed in
-// as `routes`) inside a CORS-enabled API scope. It never listens (see runService).
+// headers; Redis, health and Postgres; rate limits; then, inside a CORS-enabled API scope,
+// access-token verification and the service's own routes (passed in as `routes`). It never
+// listens (see runService).
 // See docs/service-kit.md.
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { authVerify, type TokenVerifierOptions } from '@meridian/auth-verify';
 import type { BaseConfig } from '@meridian/config';
 import { dbPlugin, pingPool } from '@meridian/db';
 import {
@@ -55,10 +57,23 @@ export interface ServiceOptions<RoutesOptions extends Record<string, unknown>> {
   routesOptions?: RoutesOptions;
   /** Off for a service with no tables of its own. */
   database?: boolean;
+  /**
+   * Access-token verification for the routes (`app.auth`, `request.principal`). By default
+   * tokens are checked against the auth service's JWKS at AUTH_JWKS_URL; `keys` verifies
+   * locally instead (the auth service's own keys, tests); `false` registers no auth at all.
+   */
+  auth?: false | ServiceAuthOptions;
   /** OpenAPI security schemes beyond `bearerAuth` (the access JWT every service accepts). */
   securitySchemes?: Record<string, Record<string, unknown>>;
   /** Tests pass a logger stream or level; production logs JSON to stdout. */
   logger?: { level?: string; stream?: NodeJS.WritableStream };
+}
+
+export interface ServiceAuthOptions {
+  /** A local key resolver (jose's JWTVerifyGetKey) or public key, instead of fetching the JWKS. */
+  keys?: TokenVerifierOptions['keys'];
+  /** Accepted JWS algorithms (asymmetric only); default EdDSA and ES256. */
+  algorithms?: string[];
 }
 
 // Paths that are never rate limited: probes, scrapes and docs must work under attack.
@@ -196,7 +211,8 @@ export async function createService<RoutesOptions extends Record<string, unknown
 
   // 6. The service's own routes, in a scope of their own with the CORS allow-list: browsers
   //    call the API, never the probes, the scrape endpoint or the same-origin docs, so those
-  //    skip the CORS work on every request.
+  //    skip the CORS work on every request. Token verification lives in the same scope, after
+  //    CORS, so a browser can read the 401 too; routes opt in with app.auth hooks.
   const origins = config.CORS_ORIGINS.split(',')
     .map((s) => s.trim())
     .filter(Boolean);
@@ -212,6 +228,17 @@ export async function createService<RoutesOptions extends Record<string, unknown
         'ratelimit-reset',
       ],
     });
+    if (opts.auth !== false) {
+      const { keys, algorithms } = opts.auth ?? {};
+      await api.register(authVerify, {
+        issuer: config.AUTH_ISSUER,
+        audience: config.AUTH_AUDIENCE,
+        // The JWKS is fetched lazily, on the first token: a service starts without auth up.
+        ...(keys === undefined ? { jwksUrl: config.AUTH_JWKS_URL } : { keys }),
+        // The auth service signs with Ed25519 by default and accepts a P-256 key (ES256).
+        algorithms: algorithms ?? ['EdDSA', 'ES256'],
+      });
+    }
     await api.register(opts.routes, (opts.routesOptions ?? {}) as RoutesOptions);
     // The 404 lives in the API scope too, so a browser gets its CORS headers and can read
     // the problem document; and unknown routes count against the rate-limit budget

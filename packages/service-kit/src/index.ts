@@ -2,6 +2,11 @@
 
 /** A module's routes: a plugin whose schemas type its handlers (TypeBox provider). */
 export type { FastifyPluginAsyncTypebox as RoutePlugin } from '@fastify/type-provider-typebox';
-export { createService, type ServiceInstance, type ServiceOptions } from './create-service.ts';
+export {
+  createService,
+  type ServiceAuthOptions,
+  type ServiceInstance,
+  type ServiceOptions,
+} from './create-service.ts';
 export type { ReadinessCheck } from './health.ts';
 export { type RunOptions, runService } from './run-service.ts';

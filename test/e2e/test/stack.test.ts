@@ -1,27 +1,37 @@
 // The README's start command, for real: `scripts/start.ts` as a process on its own fresh
 // database and free ports. Every service must be ready within 60 s, publish a valid OpenAPI
-// document, serve a /v1 read and expose the HTTP histogram; Ctrl-C must stop them all
-// cleanly. Each service must also refuse to start on an invalid environment.
+// document, serve a /v1 read and expose the HTTP histogram; a token the auth service issues
+// must open the other services' guarded routes (they find its JWKS on its port); Ctrl-C must
+// stop them all cleanly. Each service must also refuse to start on an invalid environment.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import SwaggerParser from '@apidevtools/swagger-parser';
+import { DEV_ADMIN_PASSWORD } from '@meridian/auth/config';
 import { ADMIN_DATABASE_URL, uniquePrefix } from '@meridian/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+// `token`: the read needs the seeded admin's access token (jobs' routes need jobs:admin).
 const SERVICES = [
-  { name: 'auth', portVar: 'AUTH_PORT', read: '/v1/roles', route: '/v1/roles' },
-  { name: 'catalog', portVar: 'CATALOG_PORT', read: '/v1/categories', route: '/v1/categories' },
+  { name: 'auth', portVar: 'AUTH_PORT', read: '/v1/roles', route: '/v1/roles', token: false },
+  {
+    name: 'catalog',
+    portVar: 'CATALOG_PORT',
+    read: '/v1/categories',
+    route: '/v1/categories',
+    token: false,
+  },
   {
     name: 'orders',
     portVar: 'ORDERS_PORT',
     read: '/v1/shipping-methods',
     route: '/v1/shipping-methods',
+    token: false,
   },
-  { name: 'jobs', portVar: 'JOBS_PORT', read: '/v1/queues', route: '/v1/queues' },
+  { name: 'jobs', portVar: 'JOBS_PORT', read: '/v1/queues', route: '/v1/queues', token: true },
 ] as const;
 
 const dbName = `meridian_e2e_${uniquePrefix('x').slice(2, 10)}`;
@@ -52,6 +62,25 @@ async function admin(sql: string) {
 }
 
 const base = (name: string) => `http://127.0.0.1:${ports[name]}`;
+
+let adminToken: Promise<string> | undefined;
+/** The seeded admin's access token (admin holds jobs:admin and catalog:write), once. */
+function adminBearer(): Promise<{ authorization: string }> {
+  adminToken ??= (async () => {
+    const res = await fetch(`${base('auth')}/v1/auth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        grant_type: 'password',
+        username: process.env.AUTH_ADMIN_EMAIL ?? 'admin@meridian.local',
+        password: process.env.AUTH_ADMIN_PASSWORD ?? DEV_ADMIN_PASSWORD,
+      }),
+    });
+    if (res.status !== 200) throw new Error(`admin login: HTTP ${res.status} ${await res.text()}`);
+    return ((await res.json()) as { access_token: string }).access_token;
+  })();
+  return adminToken.then((token) => ({ authorization: `Bearer ${token}` }));
+}
 
 beforeAll(async () => {
   for (const s of SERVICES) ports[s.name] = await freePort();
@@ -118,7 +147,9 @@ describe('pnpm start', () => {
   it.each(SERVICES)(
     '$name serves its /v1 read on seeded data and counts it in /metrics',
     async (s) => {
-      const res = await fetch(`${base(s.name)}${s.read}`);
+      const res = await fetch(`${base(s.name)}${s.read}`, {
+        headers: s.token ? await adminBearer() : {},
+      });
       expect(res.status).toBe(200);
       const body = (await res.json()) as { items: unknown[] };
       expect(body.items.length).toBeGreaterThan(0);
@@ -128,6 +159,28 @@ describe('pnpm start', () => {
       );
     },
   );
+
+  it("accepts the auth service's tokens at jobs and catalog, and refuses requests without one", async () => {
+    const queues = await fetch(`${base('jobs')}/v1/queues`);
+    expect(queues.status).toBe(401);
+    expect(queues.headers.get('content-type')).toBe('application/problem+json; charset=utf-8');
+
+    const body = JSON.stringify({ name: 'E2E', slug: `e2e-${Date.now()}` });
+    const json = { 'content-type': 'application/json' };
+    const anonymous = await fetch(`${base('catalog')}/v1/categories`, {
+      method: 'POST',
+      headers: json,
+      body,
+    });
+    expect(anonymous.status).toBe(401);
+    const created = await fetch(`${base('catalog')}/v1/categories`, {
+      method: 'POST',
+      headers: { ...json, ...(await adminBearer()) },
+      body,
+    });
+    expect(created.status).toBe(201);
+    expect(created.headers.get('location')).toMatch(/^\/v1\/categories\/[0-9a-f-]{36}$/);
+  });
 
   it('stops every service cleanly on Ctrl-C', async () => {
     const exited = once(stack, 'exit');

@@ -1,6 +1,6 @@
 // `pnpm db:seed`: demo accounts and service clients, idempotent. Roles and permissions are
 // reference data and come with the migrations. The admin's password comes from
-// AUTH_ADMIN_PASSWORD; only outside production is there a (loudly announced) dev default.
+// AUTH_ADMIN_PASSWORD; only with AUTH_DEV_DEFAULTS is there a (loudly announced) dev default.
 import { loadConfigOrExit } from '@meridian/config';
 import { createPool } from '@meridian/db';
 import { sql } from 'drizzle-orm';
@@ -8,7 +8,7 @@ import {
   ConfigSchema,
   DEV_ADMIN_PASSWORD,
   DEV_ORDERS_CLIENT_SECRET,
-  productionProblems,
+  missingSecrets,
 } from '../config.ts';
 import { createPasswordHasher } from '../modules/passwords/password-hasher.ts';
 import { createAuthDb } from './client.ts';
@@ -23,14 +23,14 @@ export const SERVICE_CLIENTS = [
 ];
 
 const config = loadConfigOrExit(ConfigSchema);
-const production = config.NODE_ENV === 'production';
+const strict = !config.AUTH_DEV_DEFAULTS;
 const problems = [
-  ...productionProblems(config),
-  ...(production && !config.AUTH_ADMIN_PASSWORD
-    ? ['AUTH_ADMIN_PASSWORD must be set in production']
+  ...missingSecrets(config),
+  ...(strict && !config.AUTH_ADMIN_PASSWORD
+    ? ['AUTH_ADMIN_PASSWORD must be set when AUTH_DEV_DEFAULTS=false']
     : []),
-  ...(production && !config.ORDERS_CLIENT_SECRET
-    ? ['ORDERS_CLIENT_SECRET must be set in production']
+  ...(strict && !config.ORDERS_CLIENT_SECRET
+    ? ['ORDERS_CLIENT_SECRET must be set when AUTH_DEV_DEFAULTS=false']
     : []),
 ];
 if (problems.length) {

@@ -1,6 +1,7 @@
-// Login rate limits, on top of the kit's general per-IP limit: a tighter budget per client
-// IP and one per account (the normalized email, hashed), both counted in Redis so every
-// replica shares them. @fastify/rate-limit's route hooks run only one limiter per request,
+// Login (and registration) rate limits, on top of the kit's general per-IP limit: a tighter
+// budget per client IP and one per account (the normalized email, hashed), both counted in
+// Redis so every replica shares them. Each of these requests costs an argon2 hash, so they
+// are also a CPU-exhaustion guard. @fastify/rate-limit's route hooks run only one limiter per request,
 // so this preHandler calls two limiters built with createRateLimit and answers 429 itself.
 import { createHash } from 'node:crypto';
 import { AppError } from '@meridian/errors';
@@ -8,6 +9,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { normalizeEmail } from '../modules/credentials/email.ts';
 
 export interface LoginLimitSettings {
+  /** Key namespace and problem code stem: 'login' or 'register'. */
+  name: 'login' | 'register';
   perIp: number;
   perAccount: number;
   windowMs: number;
@@ -22,13 +25,13 @@ export function loginLimits(app: FastifyInstance, s: LoginLimitSettings) {
   const byIp = app.createRateLimit({
     max: s.perIp,
     timeWindow: s.windowMs,
-    keyGenerator: (req) => `login-ip:${req.ip}`,
+    keyGenerator: (req) => `${s.name}-ip:${req.ip}`,
     allowList: never,
   });
   const byAccount = app.createRateLimit({
     max: s.perAccount,
     timeWindow: s.windowMs,
-    keyGenerator: (req) => `login-account:${hashed(normalizeEmail(s.accountOf(req) ?? ''))}`,
+    keyGenerator: (req) => `${s.name}-account:${hashed(normalizeEmail(s.accountOf(req) ?? ''))}`,
     allowList: never,
   });
 
@@ -40,8 +43,8 @@ export function loginLimits(app: FastifyInstance, s: LoginLimitSettings) {
         const retry = Math.max(1, result.ttlInSeconds);
         throw new AppError({
           status: 429,
-          code: 'login-rate-limited',
-          detail: `Too many login attempts; retry after ${retry} s.`,
+          code: `${s.name}-rate-limited`,
+          detail: `Too many ${s.name} attempts; retry after ${retry} s.`,
           headers: { 'retry-after': String(retry) },
         });
       }

@@ -30,7 +30,9 @@ export interface SigningKey {
 }
 
 // Verifiers refetch the JWKS on an unknown kid at most once per cooldown (30 s in
-// @meridian/auth-verify), so a new key is published this long before it signs anything.
+// @meridian/auth-verify), and the JWKS response may be cached for JWKS_MAX_AGE_SEC on the way:
+// so a new key is published for their sum before it signs anything.
+export const JWKS_MAX_AGE_SEC = 30;
 export const PUBLISH_BEFORE_SIGNING_SEC = 60;
 
 export interface KeyStore {
@@ -77,11 +79,17 @@ export async function buildKeyStore(
     published.push({ ...pub, kty: jwk.kty ?? '', kid, alg, use: 'sig' });
   }
   const jwks = { keys: published };
+  // The newest key signs once it has been published long enough — counted from when this
+  // process started serving it, not from when it was made: a key rotated an hour ago but
+  // loaded just now is news to every verifier. Until then the previous key (second in the
+  // list, the one that was signing before) keeps signing. A lone key signs at once.
+  const loadedAt = Math.floor(Date.now() / 1000);
+  // biome-ignore lint/style/noNonNullAssertion: length checked above
+  const [newest, previous] = [keys[0]!, keys[1]];
   const signer = () => {
-    const ripe = Math.floor(Date.now() / 1000) - publishDelaySec;
-    // Newest first; the oldest key signs if every key is still too fresh (first start).
-    // biome-ignore lint/style/noNonNullAssertion: length checked above
-    return keys.find((k) => k.created <= ripe) ?? keys.at(-1)!;
+    const ripe =
+      Math.max(newest.created, loadedAt) <= Math.floor(Date.now() / 1000) - publishDelaySec;
+    return ripe || !previous ? newest : previous;
   };
   return { signer, jwks, verifyKeys: createLocalJWKSet(jwks) };
 }
@@ -115,9 +123,12 @@ export async function loadOrCreateKeyFile(path: string): Promise<StoredJwk[]> {
 export async function loadKeyStore(opts: {
   signingKeys: string | undefined;
   keyFile: string;
-  production: boolean;
+  /** May a missing key be generated into keyFile (AUTH_DEV_DEFAULTS)? */
+  allowGenerated: boolean;
 }): Promise<KeyStore> {
   if (opts.signingKeys) return buildKeyStore(parseKeysJson(opts.signingKeys));
-  if (opts.production) throw new Error('AUTH_SIGNING_KEYS must be set in production');
+  if (!opts.allowGenerated) {
+    throw new Error('AUTH_SIGNING_KEYS must be set when AUTH_DEV_DEFAULTS=false');
+  }
   return buildKeyStore(await loadOrCreateKeyFile(opts.keyFile));
 }

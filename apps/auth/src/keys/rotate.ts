@@ -1,8 +1,10 @@
-// `pnpm --filter @meridian/auth keys:rotate`: put a new signing key first and keep the one
+// `pnpm --filter @meridian/auth keys:rotate` (run from the repo root, like `pnpm start`, so
+// the default AUTH_KEY_FILE is the same file): put a new signing key first and keep the one
 // before it (tokens it signed keep verifying until they expire); older keys are retired.
 // Restart the auth replicas to pick it up: the new key is published at once and signs
-// from PUBLISH_BEFORE_SIGNING_SEC later, when every verifier can have fetched it. With AUTH_SIGNING_KEYS set, prints the new value
-// to store in your secret manager instead of touching a file.
+// PUBLISH_BEFORE_SIGNING_SEC after each replica loads it, when every verifier can have
+// fetched it. With AUTH_SIGNING_KEYS set, prints the new value to store in your secret
+// manager instead of touching a file.
 
 import { writeFile } from 'node:fs/promises';
 import { loadConfigOrExit } from '@meridian/config';

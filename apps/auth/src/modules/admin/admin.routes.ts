@@ -19,8 +19,7 @@ export const adminRoutes: RoutePlugin<{ admin: AdminService; authn: Authenticato
   { admin, authn },
 ) => {
   const manageUsers = {
-    onRequest: authn.user,
-    preHandler: app.auth.requirePermission('users:manage'),
+    onRequest: [authn.user, app.auth.requirePermission('users:manage')],
   };
 
   app.get(
@@ -77,8 +76,7 @@ export const adminRoutes: RoutePlugin<{ admin: AdminService; authn: Authenticato
   app.get(
     '/admin/audit-log',
     {
-      onRequest: authn.user,
-      preHandler: app.auth.requirePermission('audit:read'),
+      onRequest: [authn.user, app.auth.requirePermission('audit:read')],
       schema: {
         tags: ['admin'],
         summary: 'Security audit log, newest first',

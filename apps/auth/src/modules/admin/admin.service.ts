@@ -1,9 +1,16 @@
 // User administration, free of HTTP. Every grant and revocation is audited in the same
 // transaction as the change, so the log cannot miss one or record one that did not happen.
 import { AppError, notFound } from '@meridian/errors';
+import { sql } from 'drizzle-orm';
 import type { AuthDb } from '../../db/client.ts';
 import { appendAudit, findAudit } from '../audit/audit.repository.ts';
-import { findRoleByName, findRoleNames, grantRole, revokeRole } from '../roles/roles.repository.ts';
+import {
+  countHolders,
+  findRoleByName,
+  findRoleNames,
+  grantRole,
+  revokeRole,
+} from '../roles/roles.repository.ts';
 import { findUserById, listUsersAfter } from '../users/users.repository.ts';
 
 const badCursor = () =>
@@ -25,6 +32,9 @@ function decodeCursor(cursor: string): string {
     throw badCursor();
   }
 }
+
+/** The role that may never be left without a holder. */
+const LAST_ROLE_GUARDED = 'admin';
 
 export function adminService(db: AuthDb) {
   async function target(userId: string, roleName: string) {
@@ -76,23 +86,27 @@ export function adminService(db: AuthDb) {
 
     async revoke(actorId: string, userId: string, roleName: string): Promise<void> {
       const { role } = await target(userId, roleName);
-      if (actorId === userId && roleName === 'admin') {
-        // The last admin removing themselves would leave nobody able to undo it.
-        throw new AppError({
-          status: 409,
-          code: 'cannot-revoke-own-admin',
-          detail: 'Ask another admin to remove your admin role.',
-        });
-      }
       await db.transaction(async (tx) => {
-        if (await revokeRole(tx, userId, role.id)) {
-          await appendAudit(tx, {
-            actorId,
-            action: 'role.revoked',
-            targetUserId: userId,
-            details: { role: roleName },
+        if (roleName === LAST_ROLE_GUARDED) {
+          // Serialize admin removals: two admins removing each other at the same moment
+          // would otherwise each see one admin left and both succeed.
+          await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext('auth:revoke-admin'))`);
+        }
+        if (!(await revokeRole(tx, userId, role.id))) return;
+        if (roleName === LAST_ROLE_GUARDED && (await countHolders(tx, role.id)) === 0) {
+          // Throwing rolls the delete back: nobody would be left to grant it again.
+          throw new AppError({
+            status: 409,
+            code: 'last-admin',
+            detail: 'This is the last admin; grant admin to someone else first.',
           });
         }
+        await appendAudit(tx, {
+          actorId,
+          action: 'role.revoked',
+          targetUserId: userId,
+          details: { role: roleName },
+        });
       });
     },
 

@@ -84,3 +84,11 @@ export async function revokeRole(db: DbOrTx, userId: string, roleId: string): Pr
     .returning({ userId: userRoles.userId });
   return rows.length > 0;
 }
+
+export async function countHolders(db: DbOrTx, roleId: string): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(userRoles)
+    .where(eq(userRoles.roleId, roleId));
+  return row?.n ?? 0;
+}

@@ -1,11 +1,14 @@
 // The token endpoint (password, refresh_token and client_credentials grants), logout, and
 // the JWKS that every other service fetches to verify what this one signs.
+
+import formbody from '@fastify/formbody';
 import { requirePrincipal } from '@meridian/auth-verify';
 import { AppError } from '@meridian/errors';
 import type { RoutePlugin } from '@meridian/service-kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Authenticator } from '../../http/authenticate.ts';
-import type { KeyStore } from '../../keys/keystore.ts';
+import { basicCredentials } from '../../http/basic-auth.ts';
+import { JWKS_MAX_AGE_SEC, type KeyStore } from '../../keys/keystore.ts';
 import {
   JwksSchema,
   RefreshTokenBodySchema,
@@ -22,19 +25,6 @@ const missing = (field: string, grant: string) =>
     errors: [{ in: 'body', pointer: `/${field}`, detail: 'is required for this grant' }],
   });
 
-/** HTTP Basic client authentication (RFC 6749 §2.3.1), the other way to send client creds. */
-function basicCredentials(request: FastifyRequest): { id: string; secret: string } | null {
-  const m = /^basic[ \t]+([A-Za-z0-9+/=]+)$/i.exec(request.headers.authorization ?? '');
-  if (!m?.[1]) return null;
-  const decoded = Buffer.from(m[1], 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 1) return null;
-  return {
-    id: decodeURIComponent(decoded.slice(0, colon)),
-    secret: decodeURIComponent(decoded.slice(colon + 1)),
-  };
-}
-
 // Token responses must never be cached by a browser or a proxy (RFC 6749 §5.1).
 const noStore = (reply: FastifyReply) =>
   reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
@@ -45,6 +35,10 @@ export const tokenRoutes: RoutePlugin<{
   limitLogins: (request: FastifyRequest) => Promise<void>;
   revokeEverywhere: (userId: string) => Promise<void>;
 }> = async (app, { tokens, authn, limitLogins, revokeEverywhere }) => {
+  // OAuth clients send the token request form-encoded. Only here: elsewhere (the cookie
+  // login above all) a cross-site HTML form must not be able to post a body we accept.
+  await app.register(formbody);
+
   app.post(
     '/auth/token',
     {
@@ -141,8 +135,9 @@ export const jwksRoutes: RoutePlugin<{ keys: KeyStore }> = async (app, { keys })
       },
     },
     async (_request, reply) => {
-      // Verifiers cache it, and refetch at once when they meet a kid they do not know.
-      reply.header('cache-control', 'public, max-age=300');
+      // Short: a proxy cache in front must not hide a new key for longer than the signer
+      // waits before using it (PUBLISH_BEFORE_SIGNING_SEC = cooldown + this max-age).
+      reply.header('cache-control', `public, max-age=${JWKS_MAX_AGE_SEC}`);
       return keys.jwks;
     },
   );

@@ -1,6 +1,7 @@
 // HTTP routes for accounts: register, and the caller's own account.
 import { requirePrincipal } from '@meridian/auth-verify';
 import type { RoutePlugin } from '@meridian/service-kit';
+import type { FastifyRequest } from 'fastify';
 import type { Authenticator } from '../../http/authenticate.ts';
 import {
   ChangePasswordBodySchema,
@@ -12,13 +13,19 @@ import type { UserService } from './users.service.ts';
 
 const security: Record<string, string[]>[] = [{ bearerAuth: [] }, { sessionCookie: [] }];
 
-export const userRoutes: RoutePlugin<{ users: UserService; authn: Authenticator }> = async (
-  app,
-  { users, authn },
-) => {
+type Hook = (request: FastifyRequest) => Promise<void>;
+
+export const userRoutes: RoutePlugin<{
+  users: UserService;
+  authn: Authenticator;
+  limitRegistrations: Hook;
+  /** The current-password check is a guessing oracle for a stolen token: limit it like a login. */
+  limitLogins: Hook;
+}> = async (app, { users, authn, limitRegistrations, limitLogins }) => {
   app.post(
     '/users',
     {
+      preHandler: limitRegistrations,
       schema: {
         tags: ['users'],
         summary: 'Register an account (gets the customer role)',
@@ -66,6 +73,7 @@ export const userRoutes: RoutePlugin<{ users: UserService; authn: Authenticator 
     '/me/password',
     {
       onRequest: authn.user,
+      preHandler: limitLogins,
       schema: {
         tags: ['users'],
         summary: 'Change your password (needs the current one; ends every other login)',

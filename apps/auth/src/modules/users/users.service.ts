@@ -4,6 +4,7 @@ import { emailTaken, invalidCredentials, weakPassword } from '../../auth-errors.
 import type { AuthDb } from '../../db/client.ts';
 import type { UserRow } from '../../db/schema/index.ts';
 import { appendAudit } from '../audit/audit.repository.ts';
+import type { CredentialService } from '../credentials/credentials.service.ts';
 import { normalizeEmail } from '../credentials/email.ts';
 import type { PasswordHasher } from '../passwords/password-hasher.ts';
 import { passwordProblem } from '../passwords/password-policy.ts';
@@ -33,6 +34,7 @@ export function userService(deps: {
   db: AuthDb;
   hasher: PasswordHasher;
   passwordMinLength: number;
+  credentials: CredentialService;
   /** Ends every refresh family and every session but `keepSessionId` (password change). */
   revokeEverywhere: (userId: string, keepSessionId: string | null) => Promise<void>;
   log: FastifyBaseLogger;
@@ -88,10 +90,10 @@ export function userService(deps: {
       keepSessionId: string | null,
     ): Promise<void> {
       const row = await findUserById(db, userId);
-      // Re-authentication: a stolen access token alone must not be enough to take over.
-      if (!row || !(await hasher.verify(row.passwordHash, input.currentPassword))) {
-        throw invalidCredentials();
-      }
+      if (!row) throw invalidCredentials();
+      // Re-authentication: a stolen access token alone must not be enough to take over. It
+      // goes through the login check, so wrong guesses count towards the same lockout.
+      await deps.credentials.verify(row.email, input.currentPassword);
       const problem = passwordProblem(input.newPassword, deps.passwordMinLength, {
         email: row.email,
         displayName: row.displayName,

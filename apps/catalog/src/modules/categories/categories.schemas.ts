@@ -20,4 +20,24 @@ export const CategoryParamsSchema = Type.Object(
   { additionalProperties: false },
 );
 
+// Closed: an unknown field is a 400, not silently dropped.
+export const CreateCategorySchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 100 }),
+    slug: Type.String({
+      pattern: '^[a-z0-9]+(-[a-z0-9]+)*$',
+      maxLength: 64,
+      description: 'Lowercase kebab-case, unique across the catalog',
+      examples: ['espresso-machines'],
+    }),
+    parentId: Type.Optional(
+      Type.Union([Type.String({ format: 'uuid' }), Type.Null()], {
+        description: 'An existing category; null or absent for a root',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export type Category = Static<typeof CategorySchema>;
+export type NewCategory = Static<typeof CreateCategorySchema>;

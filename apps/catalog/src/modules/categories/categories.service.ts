@@ -1,9 +1,9 @@
 // Category use cases. Knows nothing of HTTP, so a worker or a script can call it too.
-import { notFound } from '@meridian/errors';
+import { AppError, conflict, notFound } from '@meridian/errors';
 import type { CatalogDb } from '../../db/client.ts';
 import type { CategoryRow } from '../../db/schema/index.ts';
-import { findAllCategories, findCategoryById } from './categories.repository.ts';
-import type { Category } from './categories.schemas.ts';
+import { findAllCategories, findCategoryById, insertCategory } from './categories.repository.ts';
+import type { Category, NewCategory } from './categories.schemas.ts';
 
 const toCategory = (row: CategoryRow): Category => ({
   id: row.id,
@@ -13,6 +13,22 @@ const toCategory = (row: CategoryRow): Category => ({
   createdAt: row.createdAt.toISOString(),
 });
 
+/** The Postgres error code behind a failed query (drizzle wraps the driver's error in `cause`). */
+function pgCode(err: unknown): unknown {
+  const e = err as { code?: unknown; cause?: { code?: unknown } } | null;
+  return e?.cause?.code ?? e?.code;
+}
+
+const FOREIGN_KEY_VIOLATION = '23503';
+
+const unknownParent = (parentId: string) =>
+  new AppError({
+    status: 422,
+    code: 'unknown-parent',
+    detail: `Parent category ${parentId} does not exist.`,
+    errors: [{ in: 'body', pointer: '/parentId', detail: 'does not exist' }],
+  });
+
 export function categoryService(db: CatalogDb) {
   return {
     async list(): Promise<Category[]> {
@@ -21,6 +37,24 @@ export function categoryService(db: CatalogDb) {
     async get(id: string): Promise<Category> {
       const row = await findCategoryById(db, id);
       if (!row) throw notFound(`Category ${id} does not exist.`);
+      return toCategory(row);
+    },
+    async create(input: NewCategory): Promise<Category> {
+      const parentId = input.parentId ?? null;
+      let row: CategoryRow | null;
+      try {
+        // The foreign key checks the parent in the same statement, so there is no window
+        // between a lookup and the insert for the parent to disappear in.
+        row = await insertCategory(db, { name: input.name, slug: input.slug, parentId });
+      } catch (err) {
+        if (parentId !== null && pgCode(err) === FOREIGN_KEY_VIOLATION) {
+          throw unknownParent(parentId);
+        }
+        throw err;
+      }
+      if (!row) {
+        throw conflict('slug-taken', `A category with slug "${input.slug}" already exists.`);
+      }
       return toCategory(row);
     },
   };

@@ -1,4 +1,5 @@
 // HTTP routes for the demo queue: enqueue, follow one job, list finished runs, queue depths.
+// All of them are operator tools, so each needs an access token carrying jobs:admin.
 import type { RoutePlugin } from '@meridian/service-kit';
 import type { Queue } from 'bullmq';
 import { Type } from 'typebox';
@@ -15,19 +16,27 @@ import {
 import type { DemoService } from './demo.service.ts';
 
 const Problem = Type.Ref('Problem');
+const security: Record<string, string[]>[] = [{ bearerAuth: [] }];
 
 export const demoRoutes: RoutePlugin<{ demo: DemoService; queues: Queue[] }> = async (
   app,
   { demo, queues },
 ) => {
+  const jobsAdmin = {
+    // Both before body parsing: a caller without the permission learns nothing about the body.
+    onRequest: [app.auth.required, app.auth.requirePermission('jobs:admin')],
+  };
+
   app.post(
     '/demo-jobs',
     {
+      ...jobsAdmin,
       schema: {
         tags: ['jobs'],
         summary: 'Enqueue a demo job; a worker echoes the message and records the run',
+        security,
         body: DemoPayloadSchema,
-        response: { 202: EnqueueResponseSchema, 400: Problem },
+        response: { 202: EnqueueResponseSchema, 400: Problem, 401: Problem, 403: Problem },
       },
     },
     async (request, reply) => {
@@ -40,11 +49,19 @@ export const demoRoutes: RoutePlugin<{ demo: DemoService; queues: Queue[] }> = a
   app.get(
     '/demo-jobs/:id',
     {
+      ...jobsAdmin,
       schema: {
         tags: ['jobs'],
         summary: 'Where a demo job is: waiting, active, completed or failed',
+        security,
         params: JobParamsSchema,
-        response: { 200: DemoJobStatusSchema, 400: Problem, 404: Problem },
+        response: {
+          200: DemoJobStatusSchema,
+          400: Problem,
+          401: Problem,
+          403: Problem,
+          404: Problem,
+        },
       },
     },
     async (request) => demo.status(request.params.id),
@@ -53,11 +70,18 @@ export const demoRoutes: RoutePlugin<{ demo: DemoService; queues: Queue[] }> = a
   app.get(
     '/job-runs',
     {
+      ...jobsAdmin,
       schema: {
         tags: ['jobs'],
         summary: 'The most recently finished jobs, newest first',
+        security,
         querystring: JobRunQuerySchema,
-        response: { 200: Type.Object({ items: Type.Array(JobRunSchema) }), 400: Problem },
+        response: {
+          200: Type.Object({ items: Type.Array(JobRunSchema) }),
+          400: Problem,
+          401: Problem,
+          403: Problem,
+        },
       },
     },
     async (request) => ({ items: await demo.recentRuns(request.query.limit) }),
@@ -66,10 +90,12 @@ export const demoRoutes: RoutePlugin<{ demo: DemoService; queues: Queue[] }> = a
   app.get(
     '/queues',
     {
+      ...jobsAdmin,
       schema: {
         tags: ['jobs'],
         summary: 'Job counts per queue and state',
-        response: { 200: QueueCountsSchema },
+        security,
+        response: { 200: QueueCountsSchema, 401: Problem, 403: Problem },
       },
     },
     async () => ({
