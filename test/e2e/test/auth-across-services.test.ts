@@ -9,6 +9,7 @@ import { buildApp as buildAuth } from '@meridian/auth/app';
 import { type Config as AuthConfig, ConfigSchema as AuthConfigSchema } from '@meridian/auth/config';
 import { MIGRATIONS_FOLDER as AUTH_MIGRATIONS, DB_SCHEMA as AUTH_SCHEMA } from '@meridian/auth/db';
 import { buildKeyStore, generateSigningJwk, type StoredJwk } from '@meridian/auth/keys';
+import { ServiceTokenSource } from '@meridian/auth-verify';
 import { buildApp as buildCatalog } from '@meridian/catalog/app';
 import { ConfigSchema as CatalogConfigSchema } from '@meridian/catalog/config';
 import {
@@ -221,6 +222,51 @@ describe('roles granted at auth decide what catalog allows', () => {
     const read = await call(`${catalog.url}${location}`, { token: staffToken });
     expect(read.status).toBe(200);
     expect(read.body.slug).toBe(body.slug);
+  });
+});
+
+describe('service identity: a client-credentials token from auth, used at catalog', () => {
+  it('ServiceTokenSource fetches once, and catalog sees a service principal with its scopes only', async () => {
+    // A service client as the seed makes them (secret stored argon2-hashed).
+    const { createPasswordHasher } = await import('@meridian/auth/passwords');
+    const secret = 'e2e-orders-client-secret-0123';
+    const hash = await createPasswordHasher({ memoryCost: 8192, timeCost: 1, parallelism: 1 }).hash(
+      secret,
+    );
+    await auth.app.pg.query(
+      `INSERT INTO auth.service_clients (id, description, secret_hash, scopes)
+       VALUES ('orders', 'e2e', $1, '{inventory:reserve}') ON CONFLICT (id) DO NOTHING`,
+      [hash],
+    );
+    const source = new ServiceTokenSource({
+      tokenUrl: `${auth.url}/v1/auth/token`,
+      clientId: 'orders',
+      clientSecret: secret,
+      scope: 'inventory:reserve',
+    });
+    const tokens = await Promise.all(Array.from({ length: 10 }, () => source.getToken()));
+    expect(new Set(tokens).size).toBe(1); // one token endpoint call for ten callers
+    const [token] = tokens;
+    expect(decodeJwt(token ?? '')).toMatchObject({
+      sub: 'service:orders',
+      client_id: 'orders',
+      permissions: ['inventory:reserve'],
+    });
+
+    // A public read accepts it (verified, not ignored)…
+    expect((await call(`${catalog.url}/v1/categories`, { token })).status).toBe(200);
+    // …and a scope it lacks is refused like any missing permission.
+    const write = await createCategory(catalog, token, newCategory('service-write'));
+    expect(write.status).toBe(403);
+    expect(write.body.detail).toBe('Missing permission: catalog:write.');
+
+    // A wrong secret gets no token at all.
+    const bad = new ServiceTokenSource({
+      tokenUrl: `${auth.url}/v1/auth/token`,
+      clientId: 'orders',
+      clientSecret: 'not-the-secret',
+    });
+    await expect(bad.getToken()).rejects.toThrow(/401/);
   });
 });
 
