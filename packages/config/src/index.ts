@@ -104,6 +104,8 @@ export const BaseConfigSchema = Type.Object({
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, maximum: 10_485_760, default: 1_048_576 }),
   RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 300 }),
   RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1000, default: 60_000 }),
+  /** Requests one signed-in user may make to one service per window, from any address. */
+  RATE_LIMIT_USER_MAX: Type.Integer({ minimum: 1, default: 600 }),
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, maximum: 120_000, default: 10_000 }),
   // Access tokens from the auth service: who must have signed them (iss), for whom (aud),
   // and where its public keys are. Every service verifies with these (service-kit).

@@ -33,6 +33,7 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyPluginAsync,
+  type FastifyRequest,
   LogController,
 } from 'fastify';
 import health from './health.ts';
@@ -78,6 +79,33 @@ export interface ServiceAuthOptions {
 
 // Paths that are never rate limited: probes, scrapes and docs must work under attack.
 const UNLIMITED = /^\/(health|metrics|docs)(\/|$)/;
+
+/**
+ * A second budget for requests made as a user (service principals are internal callers and
+ * are not limited per identity). @fastify/rate-limit's hooks run one limiter per request, so
+ * this one is checked through createRateLimit and answers its own 429.
+ */
+function perUserLimit(api: FastifyInstance, config: BaseConfig) {
+  const check = api.createRateLimit({
+    max: config.RATE_LIMIT_USER_MAX,
+    timeWindow: config.RATE_LIMIT_WINDOW_MS,
+    keyGenerator: (request) => `user:${request.principal?.subject ?? ''}`,
+    allowList: () => false,
+  });
+  return async (request: FastifyRequest): Promise<void> => {
+    if (request.principal?.kind !== 'user') return;
+    const result = await check(request);
+    if (!result.isAllowed && result.isExceeded) {
+      const retry = Math.max(1, result.ttlInSeconds);
+      throw new AppError({
+        status: 429,
+        code: 'rate-limited',
+        detail: `Rate limit of ${result.max} requests per user exceeded; retry after ${retry} s.`,
+        headers: { 'retry-after': String(retry) },
+      });
+    }
+  };
+}
 
 function parseTrustProxy(value: string): boolean | number | string[] {
   if (value === 'true') return true;
@@ -192,8 +220,11 @@ export async function createService<RoutesOptions extends Record<string, unknown
 
   // 5. Rate limits in Redis, so every replica draws on one budget per client. If Redis is
   //    down we let requests through (skipOnError): availability over strictness, see ADR 0005.
+  //    Not `global`: that would attach the limiter to each route *after* the route's own
+  //    onRequest hooks, so a request refused by token verification (401) would never be
+  //    counted. It runs as the API scope's first hook instead (step 6).
   await app.register(rateLimit, {
-    global: true,
+    global: false,
     max: config.RATE_LIMIT_MAX,
     timeWindow: config.RATE_LIMIT_WINDOW_MS,
     redis: app.redis,
@@ -217,6 +248,8 @@ export async function createService<RoutesOptions extends Record<string, unknown
     .map((s) => s.trim())
     .filter(Boolean);
   await app.register(async (api) => {
+    // Per client IP, before anything else in the API: CORS, token verification, the 404.
+    api.addHook('onRequest', api.rateLimit());
     await api.register(cors, {
       origin: origins,
       credentials: true,
@@ -239,11 +272,16 @@ export async function createService<RoutesOptions extends Record<string, unknown
         algorithms: algorithms ?? ['EdDSA', 'ES256'],
       });
     }
+    if (opts.auth !== false) {
+      // Per user, once the route's own hooks have said who is calling: a user's budget
+      // follows them across addresses, and users behind one NAT do not share it.
+      api.addHook('preHandler', perUserLimit(api, config));
+    }
     await api.register(opts.routes, (opts.routesOptions ?? {}) as RoutesOptions);
     // The 404 lives in the API scope too, so a browser gets its CORS headers and can read
     // the problem document; and unknown routes count against the rate-limit budget
-    // (scanning for URLs is not free).
-    api.setNotFoundHandler({ preHandler: api.rateLimit() }, notFoundHandler);
+    // (scanning for URLs is not free) through the scope's hook.
+    api.setNotFoundHandler(notFoundHandler);
   });
 
   return app;

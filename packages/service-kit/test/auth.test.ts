@@ -2,7 +2,7 @@
 // service's JWKS (here a real test issuer over HTTP); `auth.keys` verifies locally, with no
 // fetch; `auth: false` registers nothing. Routes only opt in with app.auth hooks.
 import { requirePrincipal } from '@meridian/auth-verify';
-import { createTestIssuer, type TestIssuer } from '@meridian/testing';
+import { createTestIssuer, type TestIssuer, uniquePrefix } from '@meridian/testing';
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { Type } from 'typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -194,6 +194,81 @@ describe('auth: false', () => {
     try {
       await app.ready();
       expect((await app.inject({ url: '/v1/open' })).json()).toEqual({ auth: false });
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('rate limits around authentication', () => {
+  let issuer: TestIssuer;
+  beforeAll(async () => {
+    issuer = await createTestIssuer();
+  });
+  afterAll(() => issuer.close());
+
+  it('counts requests refused by token verification: a bad-token flood still meets a 429', async () => {
+    const app = await build({
+      ...issuer.env,
+      RATE_LIMIT_MAX: '3',
+      REDIS_PREFIX: uniquePrefix('rl'),
+    });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const res = await app.inject({
+          url: '/v1/me',
+          headers: bearer('not.a.token'),
+          remoteAddress: '198.51.100.1',
+        });
+        statuses.push(res.statusCode);
+      }
+      expect(statuses).toEqual([401, 401, 401, 429, 429]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('gives each signed-in user a budget of their own, across addresses; services are not limited per identity', async () => {
+    const app = await build({
+      ...issuer.env,
+      RATE_LIMIT_MAX: '100',
+      RATE_LIMIT_USER_MAX: '2',
+      REDIS_PREFIX: uniquePrefix('rl'),
+    });
+    try {
+      const get = async (token: string | null, ip: string) =>
+        (
+          await app.inject({
+            url: '/v1/public',
+            remoteAddress: ip,
+            headers: token ? bearer(token) : {},
+          })
+        ).statusCode;
+      const alice = await issuer.sign({ sub: 'alice' });
+      const bob = await issuer.sign({ sub: 'bob' });
+      expect(await get(alice, '198.51.100.10')).toBe(200);
+      expect(await get(alice, '198.51.100.11')).toBe(200);
+      // A third request from yet another address: the budget followed her.
+      const limited = await app.inject({
+        url: '/v1/public',
+        remoteAddress: '198.51.100.12',
+        headers: bearer(alice),
+      });
+      expect(limited.statusCode).toBe(429);
+      expect(limited.json()).toMatchObject({ code: 'rate-limited' });
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+      // Bob, behind Alice's first address, has his own budget; anonymous reads use the IP's.
+      expect(await get(bob, '198.51.100.10')).toBe(200);
+      expect(await get(null, '198.51.100.10')).toBe(200);
+      const service = await issuer.sign({
+        sub: 'service:orders',
+        client_id: 'orders',
+        scope: 'inventory:reserve',
+        roles: [],
+        permissions: ['inventory:reserve'],
+      } as never);
+      for (let i = 0; i < 4; i++) expect(await get(service, '198.51.100.20')).toBe(200);
     } finally {
       await app.close();
     }
