@@ -20,6 +20,8 @@ loadDotEnv();
 const env = { ...process.env };
 // AUTH_PORT may move the auth service; the others must still find its keys.
 env.AUTH_JWKS_URL ||= jwksUrlOf(env);
+// A laptop run: let auth generate its signing key and seed the dev admin (docs/configuration.md).
+env.AUTH_DEV_DEFAULTS ||= 'true';
 
 const problems = await preflight(env);
 if (problems.length > 0) {
@@ -96,10 +98,11 @@ if (!stopping) {
   console.log(`\n${bold('Meridian is up.')} Four services, each with health, docs and metrics:\n`);
   console.log(rows.join('\n'));
   // The seeded admin, so a newcomer can try the protected routes at once (docs/rbac.md).
-  const adminEmail = env.AUTH_ADMIN_EMAIL || 'admin@meridian.local';
-  const adminPassword = env.AUTH_ADMIN_PASSWORD ? '<your AUTH_ADMIN_PASSWORD>' : DEV_ADMIN_PASSWORD;
-  console.log(
-    `\n  Admin: ${adminEmail} / ${adminPassword}   (docs/jwt-and-sessions.md: get a token)`,
-  );
+  const adminEmail = (env.AUTH_ADMIN_EMAIL || 'admin@meridian.local').trim().toLowerCase();
+  const adminPassword = env.AUTH_ADMIN_PASSWORD
+    ? '<your AUTH_ADMIN_PASSWORD>'
+    : `${DEV_ADMIN_PASSWORD} (the dev default, unless you changed it)`;
+  console.log(`\n  Admin: ${adminEmail} / ${adminPassword}`);
+  console.log('  Get a token: docs/jwt-and-sessions.md');
   console.log(`\nConcept map: docs/concepts.md · Stop everything: Ctrl-C\n`);
 }

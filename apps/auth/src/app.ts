@@ -80,17 +80,20 @@ export const authService: FastifyPluginAsync<AuthServiceOptions> = async (
   const grantsOf = (userId: string) => findGrants(db, userId);
   const authn = createAuthenticator({ bearer: app.auth.required, sessions, grantsOf });
 
-  // Ends every login but (optionally) the session making the request.
-  const revokeEverywhere = async (userId: string, keepSessionId: string | null = null) => {
-    const families = await tokens.revokeAllForUser(userId, 'revoked-everywhere');
-    const ended = await sessions.revokeAll(userId, keepSessionId ?? undefined);
+  const revokeSessions = (userId: string, keepSessionId: string | null) =>
+    sessions.revokeAll(userId, keepSessionId ?? undefined);
+  // logout-all: sessions first, so a Redis failure (503) leaves nothing half done.
+  const revokeEverywhere = async (userId: string) => {
+    const ended = await revokeSessions(userId, null);
+    const families = await tokens.revokeAllForUser(userId, 'logout-all');
     app.log.info({ event: 'logins.revoked', userId, families, sessions: ended }, 'logins revoked');
   };
 
   const accountOf = (request: FastifyRequest) => {
     const body = request.body as Record<string, unknown> | undefined;
+    // Same precedence as the token route: the client the request authenticates as.
     const account =
-      body?.username ?? body?.email ?? body?.client_id ?? basicCredentials(request)?.id;
+      basicCredentials(request)?.id ?? body?.username ?? body?.email ?? body?.client_id;
     return typeof account === 'string' ? account : undefined;
   };
   const limitLogins = loginLimits(app, {
@@ -118,7 +121,7 @@ export const authService: FastifyPluginAsync<AuthServiceOptions> = async (
           hasher,
           passwordMinLength: config.AUTH_PASSWORD_MIN_LENGTH,
           credentials,
-          revokeEverywhere,
+          revokeSessions,
           log: app.log,
         }),
         authn,

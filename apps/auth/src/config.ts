@@ -12,9 +12,10 @@ export const ConfigSchema = Type.Object({
   /**
    * Development fallbacks, one explicit switch (no NODE_ENV branches): with true, a missing
    * signing key is generated into AUTH_KEY_FILE and the seed may use the dev passwords below.
-   * Every deployed environment sets false, and then refuses to start without real secrets.
+   * Off unless asked for (`pnpm start` and the tests ask), so a deployment that forgets it
+   * refuses to start without real secrets instead of running on public ones.
    */
-  AUTH_DEV_DEFAULTS: Type.Boolean({ default: true }),
+  AUTH_DEV_DEFAULTS: Type.Boolean({ default: false }),
 
   // --- Tokens ---
   AUTH_ACCESS_TOKEN_TTL_SEC: int(30, 3600, 600, 'Access JWT lifetime'),

@@ -166,6 +166,21 @@ describe('login refuses', () => {
     expect(res.statusCode).toBe(400);
   });
 
+  it('client credentials in both the header and the body → 400 (one method per request)', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/token',
+      headers: { authorization: `Basic ${Buffer.from('orders:secret-one').toString('base64')}` },
+      payload: {
+        grant_type: 'client_credentials',
+        client_id: 'other',
+        client_secret: 'secret-two',
+      },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().type).toBe('urn:meridian:problem:invalid-request');
+  });
+
   it('a garbage Basic header is not client authentication', async () => {
     const res = await t.app.inject({
       method: 'POST',

@@ -26,6 +26,7 @@ export async function createAuthApp(env: Record<string, string> = {}, keys?: Key
     buildApp: (config) => buildApp(config, { keys: store }),
     env: {
       ...CHEAP_HASH,
+      AUTH_DEV_DEFAULTS: 'true',
       AUTH_LOGIN_IP_MAX: '1000',
       AUTH_LOGIN_ACCOUNT_MAX: '1000',
       AUTH_REGISTER_IP_MAX: '1000',

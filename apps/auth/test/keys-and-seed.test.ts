@@ -11,6 +11,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DB_SCHEMA, MIGRATIONS_FOLDER } from '../src/db/client.ts';
 import { buildKeyStore, generateSigningJwk, loadKeyStore } from '../src/keys/keystore.ts';
+import { rotate } from '../src/keys/rotate.ts';
 import { createAuthApp, login } from './helpers.ts';
 
 const run = promisify(execFile);
@@ -47,7 +48,7 @@ describe('signing keys', () => {
     ).rejects.toThrow(/AUTH_SIGNING_KEYS/);
   });
 
-  it('configured keys: all published, the first signs after the publish delay', async () => {
+  it('configured keys: all published, the first signs', async () => {
     const a = await generateSigningJwk();
     const b = await generateSigningJwk('ES256');
     const store = await loadKeyStore({
@@ -55,12 +56,35 @@ describe('signing keys', () => {
       keyFile: '/nonexistent/never-read.json',
       allowGenerated: false,
     });
-    // Both are published at once; the newest signs only after the publish delay (60 s),
-    // counted from this load — until then the previous key does.
     expect(store.jwks.keys.map((k) => k.alg)).toEqual(['EdDSA', 'ES256']);
-    expect(store.signer().kid).toBe(b.kid);
-    expect((await buildKeyStore([a, b], 0)).signer().kid).toBe(a.kid);
-    expect((await buildKeyStore([a], 60)).signer().kid).toBe(a.kid);
+    expect(store.signer().kid).toBe(a.kid);
+  });
+
+  it('rotation in two steps: a staged key is published first, signs only once promoted', async () => {
+    const a = await generateSigningJwk();
+    const staged = await rotate([a]);
+    expect(staged.keys).toHaveLength(2);
+    const b = staged.keys[0];
+    expect(b).toMatchObject({ next: true });
+    const duringStaging = await buildKeyStore(staged.keys);
+    expect(duringStaging.jwks.keys.map((k) => k.kid)).toEqual([b?.kid, a.kid]);
+    expect(duringStaging.signer().kid).toBe(a.kid);
+    for (const k of duringStaging.jwks.keys) expect(k).not.toHaveProperty('next');
+
+    const promoted = await rotate(staged.keys);
+    expect(promoted.keys.map((k) => k.kid)).toEqual([b?.kid, a.kid]);
+    expect(promoted.keys[0]).not.toHaveProperty('next');
+    expect((await buildKeyStore(promoted.keys)).signer().kid).toBe(b?.kid);
+
+    // The next rotation retires a once its successor is promoted.
+    const again = await rotate(await rotate(promoted.keys).then((r) => r.keys));
+    expect(again.keys.map((k) => k.kid)).toEqual([again.keys[0]?.kid, b?.kid]);
+    expect(again.keys.map((k) => k.kid)).not.toContain(a.kid);
+  });
+
+  it('a key set where every key is staged has no signer and is refused', async () => {
+    const { keys } = await rotate([]);
+    await expect(buildKeyStore(keys)).rejects.toThrow(/every key is staged/);
   });
 
   it('a public key alone is refused as a signing key', async () => {
@@ -84,6 +108,7 @@ describe('seed', () => {
       env: {
         ...process.env,
         DATABASE_URL: db.url,
+        AUTH_DEV_DEFAULTS: 'true',
         AUTH_HASH_MEMORY_KIB: '8192',
         AUTH_HASH_ITERATIONS: '1',
         ...env,
@@ -140,6 +165,14 @@ describe('seed', () => {
       expect(svc.json().scope).toBe('inventory:reserve');
       const { rows } = await t.app.pg.query('SELECT count(*) FROM auth.users');
       expect(rows[0].count).toBe('1');
+      const audit = await t.app.pg.query('SELECT action FROM auth.audit_log');
+      expect(audit.rows).toEqual([{ action: 'user.seeded-admin' }]);
+
+      // An admin role revoked on purpose stays revoked: the seed does not re-grant it.
+      await t.app.pg.query('DELETE FROM auth.user_roles');
+      await seed(env);
+      const after = await t.app.pg.query('SELECT count(*)::int AS n FROM auth.user_roles');
+      expect(after.rows[0].n).toBe(0);
     } finally {
       await t.close();
     }

@@ -1,19 +1,11 @@
 // Auth roles over HTTP, against a real cloned database.
-import { createTestApp, type TestApp } from '@meridian/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/app.ts';
-import { ConfigSchema } from '../src/config.ts';
-import { DB_SCHEMA, MIGRATIONS_FOLDER } from '../src/db/client.ts';
+import { createAuthApp } from './helpers.ts';
 
-let t: TestApp<Awaited<ReturnType<typeof buildApp>>, unknown>;
+let t: Awaited<ReturnType<typeof createAuthApp>>;
 
 beforeAll(async () => {
-  t = await createTestApp({
-    schema: DB_SCHEMA,
-    migrationsFolder: MIGRATIONS_FOLDER,
-    configSchema: ConfigSchema,
-    buildApp,
-  });
+  t = await createAuthApp();
 });
 afterAll(() => t.close());
 

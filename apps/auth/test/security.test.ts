@@ -1,5 +1,7 @@
 // Account protection and token hygiene: lockout, login rate limits, equal treatment of
 // unknown emails, no hash in any response, and signing-key rotation.
+
+import { createTcpProxy, type TcpProxy } from '@meridian/testing';
 import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
@@ -254,11 +256,11 @@ describe('signing-key rotation', () => {
       const { access_token } = await login(t.app, email);
       expect(decodeProtectedHeader(access_token).kid).toBe(oldJwk.kid);
 
-      const serve = async (jwks: (typeof oldJwk)[], publishDelay: number) =>
-        buildApp(t.config, { keys: await buildKeyStore(jwks, publishDelay) });
+      const serve = async (jwks: (typeof oldJwk)[]) =>
+        buildApp(t.config, { keys: await buildKeyStore(jwks) });
 
       // Rotated: new key first; the old one is still published.
-      const rotated = await serve([newJwk, oldJwk], 0);
+      const rotated = await serve([newJwk, oldJwk]);
       try {
         const jwks = (await rotated.inject({ url: '/.well-known/jwks.json' })).json();
         expect(jwks.keys.map((k: { kid: string }) => k.kid)).toEqual([newJwk.kid, oldJwk.kid]);
@@ -271,8 +273,8 @@ describe('signing-key rotation', () => {
         await rotated.close();
       }
 
-      // Just rotated with the default delay: the new key is published but does not sign yet.
-      const early = await serve([newJwk, oldJwk], 60);
+      // Staged (the first step of keys:rotate): the new key is published but does not sign.
+      const early = await serve([{ ...newJwk, next: true }, oldJwk]);
       try {
         expect(decodeProtectedHeader((await login(early, email)).access_token).kid).toBe(
           oldJwk.kid,
@@ -282,7 +284,7 @@ describe('signing-key rotation', () => {
       }
 
       // Retired: only the new key is left, and the old token no longer verifies.
-      const retired = await serve([newJwk], 0);
+      const retired = await serve([newJwk]);
       try {
         const res = await retired.inject({ url: '/v1/me', headers: bearer(access_token) });
         expect(res.statusCode).toBe(401);
@@ -331,15 +333,16 @@ describe('refresh races and login CSRF', () => {
   });
   afterAll(() => t.close());
 
-  it('two concurrent refreshes with one token: at most one wins, and the family ends', async () => {
+  it('five concurrent refreshes with one token: exactly one wins, and the family ends', async () => {
     const { email } = await register(t.app);
     const { refresh_token } = await login(t.app, email);
     const results = await Promise.all(
       Array.from({ length: 5 }, () => refresh(t.app, refresh_token)),
     );
+    // The conditional UPDATE lets exactly one through; the others see the token used.
     const ok = results.filter((r) => r.statusCode === 200);
-    expect(ok.length).toBeLessThanOrEqual(1);
-    expect(results.filter((r) => r.statusCode === 400).length).toBeGreaterThanOrEqual(4);
+    expect(ok).toHaveLength(1);
+    expect(results.filter((r) => r.statusCode === 400)).toHaveLength(4);
     // The losers presented a used token: reuse, so even the winner's new token is dead.
     for (const r of ok) expect((await refresh(t.app, r.json().refresh_token)).statusCode).toBe(400);
     const { rows } = await t.app.pg.query(
@@ -381,5 +384,67 @@ describe('refresh races and login CSRF', () => {
     } finally {
       await locking.close();
     }
+  });
+});
+
+describe('when Redis is unreachable', () => {
+  let t: Awaited<ReturnType<typeof createAuthApp>>;
+  let proxy: TcpProxy;
+  beforeAll(async () => {
+    proxy = await createTcpProxy({ host: '127.0.0.1', port: 6379 });
+    t = await createAuthApp({ REDIS_URL: `redis://127.0.0.1:${proxy.port}` });
+  });
+  afterAll(async () => {
+    await t.close();
+    await proxy.close();
+  });
+
+  it('token logins still work (limits and lockout fail open, ADR 0011); sessions answer 503; nothing is half done', async () => {
+    const { email } = await register(t.app);
+    const s = await sessionLogin(t.app, email);
+    const before = await login(t.app, email);
+    await proxy.cut();
+    try {
+      // Password logins: Postgres and argon2 only; the Redis-backed guards let them through.
+      const tokens = await login(t.app, email);
+      expect(
+        (await t.app.inject({ url: '/v1/me', headers: bearer(tokens.access_token) })).statusCode,
+      ).toBe(200);
+
+      // Sessions live in Redis: 503 with Retry-After, never a 500, never a misleading 401.
+      const cookieRead = await t.app.inject({ url: '/v1/me', headers: { cookie: s.cookieHeader } });
+      expect(cookieRead.statusCode).toBe(503);
+      expect(cookieRead.json().type).toBe('urn:meridian:problem:sessions-unavailable');
+      expect(cookieRead.headers['retry-after']).toBe('5');
+      const newSession = await t.app.inject({
+        method: 'POST',
+        url: '/v1/sessions',
+        payload: { email, password: PASSWORD },
+      });
+      expect(newSession.statusCode).toBe(503);
+
+      // A password change needs the sessions ended first: it fails whole, the old password stays.
+      const change = await t.app.inject({
+        method: 'POST',
+        url: '/v1/me/password',
+        headers: bearer(tokens.access_token),
+        payload: { currentPassword: PASSWORD, newPassword: 'a brand new passphrase here' },
+      });
+      expect(change.statusCode).toBe(503);
+      expect((await refresh(t.app, before.refresh_token)).statusCode).toBe(200);
+    } finally {
+      await proxy.restore();
+    }
+    // Back: the session cookie works again.
+    await expect
+      .poll(
+        async () =>
+          (await t.app.inject({ url: '/v1/me', headers: { cookie: s.cookieHeader } })).statusCode,
+        {
+          timeout: 10_000,
+        },
+      )
+      .toBe(200);
+    await login(t.app, email); // the old password is still the password
   });
 });

@@ -18,7 +18,7 @@ export interface AuthHooks {
   required: AuthHook;
   /** onRequest: no Authorization header leaves principal null; a bad one is still a 401. */
   optional: AuthHook;
-  /** preHandler: the principal must hold every one of `permissions`. */
+  /** A hook (onRequest after `required`, or preHandler): the principal must hold every one of `permissions`. */
   requirePermission(...permissions: string[]): AuthHook;
   verifier: TokenVerifier;
 }

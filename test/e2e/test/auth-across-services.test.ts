@@ -39,6 +39,7 @@ const PROBLEM = 'application/problem+json; charset=utf-8';
 const JWKS_PATH = '/.well-known/jwks.json';
 // Cheap argon2 and roomy login limits: this file logs in often, and is not about either.
 const AUTH_ENV = {
+  AUTH_DEV_DEFAULTS: 'true',
   AUTH_HASH_MEMORY_KIB: '8192',
   AUTH_HASH_ITERATIONS: '1',
   AUTH_LOGIN_IP_MAX: '1000',
@@ -54,9 +55,9 @@ async function listen<A extends App>(app: A): Promise<string> {
   return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 }
 
-/** The real auth app on a cloned database, signing with `jwks` (first signs at once). */
+/** The real auth app on a cloned database, signing with `jwks` (the first signs). */
 async function startAuth(jwks: StoredJwk[]): Promise<Running<AuthConfig>> {
-  const keys = await buildKeyStore(jwks, 0);
+  const keys = await buildKeyStore(jwks);
   const t = await createTestApp({
     schema: AUTH_SCHEMA,
     migrationsFolder: AUTH_MIGRATIONS,
@@ -410,7 +411,7 @@ describe('JWKS rotation across services', () => {
       AuthConfigSchema,
       testEnv({ ...AUTH_ENV, DATABASE_URL: auth.db.url }),
     );
-    const app = await buildAuth(rotatedConfig, { keys: await buildKeyStore([keyB, keyA], 0) });
+    const app = await buildAuth(rotatedConfig, { keys: await buildKeyStore([keyB, keyA]) });
     rotated = { app, url: await listen(app) };
     catalog2 = await startCatalog(rotated.url, rotatedConfig);
   });

@@ -10,6 +10,7 @@ import {
   DEV_ORDERS_CLIENT_SECRET,
   missingSecrets,
 } from '../config.ts';
+import { appendAudit } from '../modules/audit/audit.repository.ts';
 import { createPasswordHasher } from '../modules/passwords/password-hasher.ts';
 import { createAuthDb } from './client.ts';
 import { roles, serviceClients, userRoles, users } from './schema/index.ts';
@@ -52,18 +53,27 @@ const db = createAuthDb(pool);
 try {
   const email = config.AUTH_ADMIN_EMAIL.trim().toLowerCase();
   const adminPassword = config.AUTH_ADMIN_PASSWORD ?? DEV_ADMIN_PASSWORD;
-  // Insert once; never overwrite a password someone has since changed.
-  const [admin] = await db
-    .insert(users)
-    .values({ email, displayName: 'Admin', passwordHash: await hasher.hash(adminPassword) })
-    .onConflictDoUpdate({ target: users.email, set: { updatedAt: sql`${users.updatedAt}` } })
-    .returning({ id: users.id });
-  if (admin) {
-    await db.execute(sql`
+  // Created once, with the admin role, and audited. An existing account is left alone: its
+  // password may have changed, and its admin role may have been revoked on purpose — a seed
+  // that re-granted it on every start would silently undo that.
+  const admin = await db.transaction(async (tx) => {
+    const [created] = await tx
+      .insert(users)
+      .values({ email, displayName: 'Admin', passwordHash: await hasher.hash(adminPassword) })
+      .onConflictDoNothing()
+      .returning({ id: users.id });
+    if (!created) return null;
+    await tx.execute(sql`
       INSERT INTO ${userRoles} (user_id, role_id)
-      SELECT ${admin.id}, ${roles.id} FROM ${roles} WHERE ${roles.name} = 'admin'
-      ON CONFLICT DO NOTHING`);
-  }
+      SELECT ${created.id}, ${roles.id} FROM ${roles} WHERE ${roles.name} = 'admin'`);
+    await appendAudit(tx, {
+      actorId: null,
+      action: 'user.seeded-admin',
+      targetUserId: created.id,
+      details: { email },
+    });
+    return created;
+  });
   for (const client of SERVICE_CLIENTS) {
     const secret = config.ORDERS_CLIENT_SECRET ?? DEV_ORDERS_CLIENT_SECRET;
     await db
@@ -79,7 +89,7 @@ try {
       });
   }
   console.error(
-    `auth: seeded admin ${email}${config.AUTH_ADMIN_PASSWORD ? '' : ` (dev password "${DEV_ADMIN_PASSWORD}": set AUTH_ADMIN_PASSWORD)`} and ${SERVICE_CLIENTS.length} service client(s)`,
+    `auth: ${admin ? 'created' : 'kept existing'} admin ${email}${config.AUTH_ADMIN_PASSWORD ? '' : ` (dev password "${DEV_ADMIN_PASSWORD}": set AUTH_ADMIN_PASSWORD)`} and ${SERVICE_CLIENTS.length} service client(s)`,
   );
 } finally {
   await pool.end();

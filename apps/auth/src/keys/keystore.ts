@@ -1,5 +1,6 @@
-// Signing keys. Production passes private JWKs in AUTH_SIGNING_KEYS (newest first: the first
-// signs, the others are only published so tokens they signed keep verifying until retired).
+// Signing keys. Production passes private JWKs in AUTH_SIGNING_KEYS. The first key not marked
+// `next` signs; every key is published, so tokens signed by the previous key keep verifying
+// until it is retired, and a staged `next` key is known to every verifier before it signs.
 // A local run generates one Ed25519 key once and keeps it in AUTH_KEY_FILE, so tokens survive
 // a restart. The JWKS publishes public parts only. See docs/jwt-and-sessions.md.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -18,25 +19,26 @@ import {
 export type SigningAlg = 'EdDSA' | 'ES256';
 type PrivateKey = Parameters<SignJWT['sign']>[0];
 export type PublicJwk = JWK & { kid: string; kty: string };
-/** A private JWK as we store it: `created` (Unix seconds) is our own member. */
-export type StoredJwk = JWK & { created?: number };
+/**
+ * A private JWK as we store it, with two members of our own: `created` (Unix seconds) and
+ * `next` (staged: published but not signing yet; see rotate.ts).
+ */
+export type StoredJwk = JWK & { created?: number; next?: boolean };
 
 export interface SigningKey {
   kid: string;
   alg: SigningAlg;
   privateKey: PrivateKey;
-  /** Unix seconds the key was made (our own JWK member `created`; 0 when absent). */
-  created: number;
 }
 
 // Verifiers refetch the JWKS on an unknown kid at most once per cooldown (30 s in
 // @meridian/auth-verify), and the JWKS response may be cached for JWKS_MAX_AGE_SEC on the way:
-// so a new key is published for their sum before it signs anything.
+// so a staged key must be served for their sum before it is promoted to sign.
 export const JWKS_MAX_AGE_SEC = 30;
 export const PUBLISH_BEFORE_SIGNING_SEC = 60;
 
 export interface KeyStore {
-  /** The key to sign with now: the newest one published long enough for verifiers to know it. */
+  /** The key to sign with: the first one not staged as `next`. */
   signer(): SigningKey;
   /** What /.well-known/jwks.json serves: every key's public half. */
   jwks: { keys: PublicJwk[] };
@@ -62,36 +64,24 @@ export async function generateSigningJwk(alg: SigningAlg = 'EdDSA'): Promise<Sto
   };
 }
 
-export async function buildKeyStore(
-  privateJwks: StoredJwk[],
-  publishDelaySec = PUBLISH_BEFORE_SIGNING_SEC,
-): Promise<KeyStore> {
-  if (privateJwks.length === 0) throw new Error('at least one signing key is required');
+export async function buildKeyStore(privateJwks: StoredJwk[]): Promise<KeyStore> {
   const keys: SigningKey[] = [];
   const published: PublicJwk[] = [];
+  let signing: SigningKey | undefined;
   for (const jwk of privateJwks) {
     if (!jwk.d) throw new Error(`signing key ${jwk.kid ?? '?'} has no private part`);
     const alg = algOf(jwk);
     const kid = jwk.kid ?? (await calculateJwkThumbprint(jwk));
-    const created = typeof jwk.created === 'number' ? jwk.created : 0;
-    keys.push({ kid, alg, privateKey: await importJWK({ ...jwk, alg }, alg), created });
-    const { d: _private, created: _created, ...pub } = jwk;
+    const key = { kid, alg, privateKey: await importJWK({ ...jwk, alg }, alg) };
+    keys.push(key);
+    if (!signing && jwk.next !== true) signing = key;
+    const { d: _private, created: _created, next: _next, ...pub } = jwk;
     published.push({ ...pub, kty: jwk.kty ?? '', kid, alg, use: 'sig' });
   }
+  if (!signing) throw new Error('no signing key: every key is staged as next (run keys:rotate)');
+  const current = signing;
   const jwks = { keys: published };
-  // The newest key signs once it has been published long enough — counted from when this
-  // process started serving it, not from when it was made: a key rotated an hour ago but
-  // loaded just now is news to every verifier. Until then the previous key (second in the
-  // list, the one that was signing before) keeps signing. A lone key signs at once.
-  const loadedAt = Math.floor(Date.now() / 1000);
-  // biome-ignore lint/style/noNonNullAssertion: length checked above
-  const [newest, previous] = [keys[0]!, keys[1]];
-  const signer = () => {
-    const ripe =
-      Math.max(newest.created, loadedAt) <= Math.floor(Date.now() / 1000) - publishDelaySec;
-    return ripe || !previous ? newest : previous;
-  };
-  return { signer, jwks, verifyKeys: createLocalJWKSet(jwks) };
+  return { signer: () => current, jwks, verifyKeys: createLocalJWKSet(jwks) };
 }
 
 export function parseKeysJson(raw: string): StoredJwk[] {

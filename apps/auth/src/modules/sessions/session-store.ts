@@ -3,6 +3,7 @@
 // a public id for listing and revoking, a CSRF token, an idle timeout (the key's TTL, pushed
 // forward on use) and an absolute timeout (never pushed). See docs/jwt-and-sessions.md.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { AppError } from '@meridian/errors';
 import type { Redis } from 'ioredis';
 
 export interface SessionSettings {
@@ -26,6 +27,32 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 // Only refresh lastSeenAt/TTL this often: a busy tab should not write to Redis per request.
 const TOUCH_EVERY_MS = 15_000;
 
+// Sessions live only in Redis: without it nobody can be told apart, so the honest answer is
+// 503 (try again), never a 500 and never a 401 that would send the user to log in again.
+const unavailable = (cause: unknown) =>
+  new AppError({
+    status: 503,
+    code: 'sessions-unavailable',
+    detail: 'Sessions are unavailable for a moment; retry shortly.',
+    headers: { 'retry-after': '5' },
+    cause,
+  });
+
+/** Every method of `store`, with Redis failures turned into the 503 above. */
+function guarded<T extends Record<string, (...args: never[]) => Promise<unknown>>>(store: T): T {
+  const out = {} as Record<string, unknown>;
+  for (const [name, fn] of Object.entries(store)) {
+    out[name] = async (...args: never[]) => {
+      try {
+        return await fn.apply(out, args);
+      } catch (err) {
+        throw err instanceof AppError ? err : unavailable(err);
+      }
+    };
+  }
+  return out as T;
+}
+
 export function createSessionStore(redis: Redis, s: SessionSettings) {
   const sessionKey = (hash: string) => `${s.prefix}auth:session:${hash}`;
   const userKey = (userId: string) => `${s.prefix}auth:user-sessions:${userId}`;
@@ -46,7 +73,7 @@ export function createSessionStore(redis: Redis, s: SessionSettings) {
     };
   }
 
-  return {
+  return guarded({
     async create(userId: string, meta: { ip: string; userAgent: string }) {
       const token = randomBytes(32).toString('base64url');
       const hash = sha256(token);
@@ -142,7 +169,7 @@ export function createSessionStore(redis: Redis, s: SessionSettings) {
       await multi.exec();
       return victims.length;
     },
-  };
+  });
 }
 
 export type SessionStore = ReturnType<typeof createSessionStore>;

@@ -69,6 +69,16 @@ export const tokenRoutes: RoutePlugin<{
         }
         case 'client_credentials': {
           const basic = basicCredentials(request);
+          if (basic && (body.client_id !== undefined || body.client_secret !== undefined)) {
+            // RFC 6749 §2.3: one authentication method per request. Two could name two
+            // clients, and the login limit must count the one that is authenticated.
+            throw new AppError({
+              status: 400,
+              code: 'invalid-request',
+              detail:
+                'Send client credentials either in the Authorization header or in the body, not both.',
+            });
+          }
           const id = basic?.id ?? body.client_id;
           const secret = basic?.secret ?? body.client_secret;
           if (!id) throw missing('client_id', body.grant_type);

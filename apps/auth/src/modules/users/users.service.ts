@@ -9,6 +9,7 @@ import { normalizeEmail } from '../credentials/email.ts';
 import type { PasswordHasher } from '../passwords/password-hasher.ts';
 import { passwordProblem } from '../passwords/password-policy.ts';
 import { findGrants, findRoleByName, grantRole } from '../roles/roles.repository.ts';
+import { revokeAllFamilies } from '../tokens/tokens.repository.ts';
 import {
   findUserById,
   insertUser,
@@ -35,8 +36,8 @@ export function userService(deps: {
   hasher: PasswordHasher;
   passwordMinLength: number;
   credentials: CredentialService;
-  /** Ends every refresh family and every session but `keepSessionId` (password change). */
-  revokeEverywhere: (userId: string, keepSessionId: string | null) => Promise<void>;
+  /** Ends every session of the user but `keepSessionId` (password change). */
+  revokeSessions: (userId: string, keepSessionId: string | null) => Promise<number>;
   log: FastifyBaseLogger;
 }) {
   const { db, hasher } = deps;
@@ -100,17 +101,21 @@ export function userService(deps: {
       });
       if (problem) throw weakPassword('newPassword', problem);
       const hash = await hasher.hash(input.newPassword);
-      await db.transaction(async (tx) => {
+      // Sessions (Redis) first: if Redis is down this fails with 503 before anything changed.
+      // Then the new hash, its audit row and the end of every refresh family commit together,
+      // so no old login survives in Postgres once the new password is in.
+      const sessions = await deps.revokeSessions(userId, keepSessionId);
+      const families = await db.transaction(async (tx) => {
         await updatePasswordHash(tx, userId, hash, { changed: true });
         await appendAudit(tx, {
           actorId: userId,
           action: 'user.password-changed',
           targetUserId: userId,
         });
+        return revokeAllFamilies(tx, userId, 'password-changed');
       });
-      await deps.revokeEverywhere(userId, keepSessionId);
       deps.log.info(
-        { event: 'password.changed', userId },
+        { event: 'password.changed', userId, sessions, families },
         'password changed; other logins revoked',
       );
     },
