@@ -22,7 +22,11 @@ const result = await autocannon({
   duration: opts.durationS,
   // One request in flight per connection: pipelining hides per-request cost.
   pipelining: 1,
-  timeout: 10,
+  timeout: opts.timeoutS ?? 10,
+  // The same request on every connection, e.g. a Bearer token or a login body.
+  ...(opts.method ? { method: opts.method } : {}),
+  ...(opts.headers ? { headers: opts.headers } : {}),
+  ...(opts.body !== undefined ? { body: opts.body } : {}),
 });
 const out: LoadResult = {
   reqPerSec: result.requests.average,

@@ -1,7 +1,7 @@
 // Child processes of a run: pinning with taskset, readiness, CPU readings from /proc, and a
 // registry that kills every child on exit, error or Ctrl-C so no server outlives the harness.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { createInterface } from 'node:readline';
@@ -188,6 +188,40 @@ export async function waitForHttp200(
 /** utime + stime of a live process, in clock ticks. */
 export function cpuTicks(pid: number): number {
   return parseProcStatTicks(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+}
+
+/** utime + stime of each live thread of a process, by tid. */
+export function threadTicks(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      out.set(
+        Number(tid),
+        parseProcStatTicks(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')),
+      );
+    } catch {
+      // The thread ended between listing and reading: its time is in no window we report.
+    }
+  }
+  return out;
+}
+
+/**
+ * Waits until a process has gone quiet: at most `maxTicks` of CPU in a 250 ms window.
+ * autocannon abandons the requests in flight when a round ends, and a server still working
+ * through them (a login storm leaves seconds of queued hashing) would eat into the next
+ * side's round on the same core. Returns how long it took, in ms.
+ */
+export async function waitQuiet(pid: number, maxTicks = 2, timeoutMs = 60_000): Promise<number> {
+  const t0 = performance.now();
+  let last = cpuTicks(pid);
+  while (performance.now() - t0 < timeoutMs) {
+    await sleep(250);
+    const now = cpuTicks(pid);
+    if (now - last <= maxTicks) return performance.now() - t0;
+    last = now;
+  }
+  return performance.now() - t0;
 }
 
 export function clockTicksPerSecond(): number {

@@ -1,25 +1,38 @@
 // Turns rounds into summaries and summaries into text: the stdout table, the section appended
 // to RESULTS.md and its header. Pure functions; run.ts does the writing.
-import { median, pairedRatios } from './stats.ts';
+import { median, minMax, pairedRatios } from './stats.ts';
 import type {
   IoCounts,
+  LagSummary,
   Round,
   RunMeta,
   RunReport,
   Sample,
   ScenarioResult,
   SideSummary,
+  Target,
 } from './types.ts';
+
+/** Every ~1 s event-loop window of every round, pooled: its median and its worst. */
+export function lagSummary(samples: readonly Sample[]): LagSummary | undefined {
+  const windows = samples.flatMap((s) => s.eventLoopP99Ms ?? []);
+  if (windows.length === 0) return undefined;
+  return { windows: windows.length, medianMs: median(windows), maxMs: minMax(windows).max };
+}
 
 export function summarizeSide(
   label: string,
   path: string,
   samples: readonly Sample[],
+  request?: string,
 ): SideSummary {
   const med = (pick: (s: Sample) => number): number => median(samples.map(pick));
+  const threads = samples.map((s) => s.threads);
+  const lag = lagSummary(samples);
   return {
     label,
     path,
+    ...(request ? { request } : {}),
     reqPerSec: med((s) => s.reqPerSec),
     p50Ms: med((s) => s.p50Ms),
     p99Ms: med((s) => s.p99Ms),
@@ -29,6 +42,16 @@ export function summarizeSide(
     requests: med((s) => s.requests),
     non2xx: samples.reduce((a, s) => a + s.non2xx, 0),
     errors: samples.reduce((a, s) => a + s.errors + s.timeouts, 0),
+    ...(threads.length > 0 && threads.every((t) => t !== undefined)
+      ? {
+          threads: {
+            main: med((s) => s.threads?.main ?? Number.NaN),
+            pool: med((s) => s.threads?.pool ?? Number.NaN),
+            other: med((s) => s.threads?.other ?? Number.NaN),
+          },
+        }
+      : {}),
+    ...(lag ? { eventLoopP99: lag } : {}),
   };
 }
 
@@ -63,6 +86,14 @@ export function bottleneckNotes(s: Pick<ScenarioResult, 'candidate' | 'baseline'
   for (const side of ['baseline', 'candidate'] as const) {
     const x = s[side];
     if (x.serverCpuPct >= SATURATED_PCT) continue;
+    if (!Number.isFinite(x.loadgenCpuPct)) {
+      // A worker baseline is its own load: only the machine can have held it back.
+      notes.push(
+        `${side} process used ${x.serverCpuPct.toFixed(0)}% of its core: other work on the ` +
+          'machine took the CPU, so its rate is unreliable; compare CPU µs/req',
+      );
+      continue;
+    }
     const used =
       `${side} server used ${x.serverCpuPct.toFixed(0)}% of its core, the load generator ` +
       `${x.loadgenCpuPct.toFixed(0)}% of its own`;
@@ -77,16 +108,44 @@ export function bottleneckNotes(s: Pick<ScenarioResult, 'candidate' | 'baseline'
   return notes;
 }
 
+/** Whether the run met the scenario's target, said plainly, misses included. */
+export function targetNotes(
+  s: Pick<ScenarioResult, 'candidate' | 'ratio'> & { target?: Target | undefined },
+): string[] {
+  const t = s.target;
+  if (!t) return [];
+  const notes: string[] = [];
+  const below = s.ratio.perRound.filter((r) => r < t.ratio).length;
+  const met = s.ratio.median >= t.ratio;
+  notes.push(
+    `target req/s ratio ≥ ${dec(t.ratio, 2)}: ${met ? 'met' : 'MISSED'} (median ` +
+      `${dec(s.ratio.median, 2)}; ${below} of ${s.ratio.perRound.length} rounds below)`,
+  );
+  if (t.eventLoopP99Ms !== undefined) {
+    const lag = s.candidate.eventLoopP99;
+    if (!lag) notes.push(`target event-loop p99 < ${t.eventLoopP99Ms} ms: not measured`);
+    else {
+      const ok = lag.maxMs < t.eventLoopP99Ms;
+      notes.push(
+        `target event-loop p99 < ${t.eventLoopP99Ms} ms: ${ok ? 'met' : 'MISSED'} (worst of ` +
+          `${lag.windows} one-second windows ${dec(lag.maxMs, 1)} ms, median ` +
+          `${dec(lag.medianMs, 1)} ms)`,
+      );
+    }
+  }
+  return notes;
+}
+
 export function summarizeRounds(
   rounds: readonly Round[],
-  candidate: { label: string; path: string },
-  baseline: { label: string; path: string },
+  candidate: { label: string; path: string; request?: string | undefined },
+  baseline: { label: string; path: string; request?: string | undefined },
 ): Pick<ScenarioResult, 'candidate' | 'baseline' | 'ratio' | 'cpuRatio'> {
   const c = rounds.map((r) => r.candidate);
   const b = rounds.map((r) => r.baseline);
   return {
-    candidate: summarizeSide(candidate.label, candidate.path, c),
-    baseline: summarizeSide(baseline.label, baseline.path, b),
+    candidate: summarizeSide(candidate.label, candidate.path, c, candidate.request),
+    baseline: summarizeSide(baseline.label, baseline.path, b, baseline.request),
     ratio: pairedRatios(
       c.map((s) => s.reqPerSec),
       b.map((s) => s.reqPerSec),
@@ -129,7 +188,8 @@ latest run are in \`results/latest.json\`, its chart in \`results/ratios.svg\`.
 
 - Absolute req/s on these shared 2-core machines swings by 2× from minute to minute, so a
   figure means something only as a ratio to a baseline measured in the same run: bare
-  Fastify, logger off, \`GET /\` → \`{"hello":"world"}\`.
+  Fastify, logger off, \`GET /\` → \`{"hello":"world"}\`, unless the scenario's table row
+  names another (the same route without a token; raw argon2id verifications).
 - The server under test is pinned to core 0 and the load generator (autocannon, in its own
   process) to core 1 with \`taskset\`. A run that could not pin says so.
 - Baseline and candidate alternate, A B A B …, for N rounds (default 7 × 10 s) after a
@@ -161,6 +221,44 @@ pnpm bench --scenario categories --rounds 9  # one scenario, more rounds
 \`\`\`
 `;
 
+const routeText = (x: SideSummary): string => x.request ?? `GET ${x.path}`;
+
+// A side whose busiest non-main threads do at least this share of its CPU keeps libuv's
+// pool busy (argon2, WebCrypto); below it they are GC and compiler noise.
+const POOL_SHARE = 0.1;
+
+/**
+ * Where each side's CPU went, by thread (ThreadSplit in types.ts). Shown only where a side
+ * keeps the pool busy (login-storm's hashing, auth-overhead's WebCrypto verification), where
+ * the split explains the ratio.
+ */
+function threadsText(s: ScenarioResult): string {
+  const busyPool = (x: SideSummary): boolean =>
+    x.threads !== undefined && x.threads.pool >= POOL_SHARE * x.cpuUsPerReq;
+  if (!busyPool(s.candidate) && !busyPool(s.baseline)) return '';
+  const part = (x: SideSummary): string =>
+    x.threads
+      ? `${x.label} ${dec(x.cpuUsPerReq, 0)} = main thread ${dec(x.threads.main, 0)} + ` +
+        `4 busiest others (the pool) ${dec(x.threads.pool, 0)} + rest ${dec(x.threads.other, 0)}`
+      : '';
+  const parts = [part(s.candidate), part(s.baseline)].filter(Boolean);
+  return parts.length ? `CPU µs per request by thread (medians): ${parts.join('; ')}` : '';
+}
+
+function lagText(s: ScenarioResult): string {
+  const side = (x: SideSummary) =>
+    x.eventLoopP99
+      ? `${x.label} median ${dec(x.eventLoopP99.medianMs, 1)} ms, max ` +
+        `${dec(x.eventLoopP99.maxMs, 1)} ms over ${x.eventLoopP99.windows} windows`
+      : '';
+  const parts = [side(s.candidate), side(s.baseline)].filter(Boolean);
+  if (parts.length === 0) return '';
+  return (
+    'Event-loop delay p99 per ~1 s window (prom-client, 20 ms sampling: an idle loop reads ' +
+    `~20 ms): ${parts.join('; ')}`
+  );
+}
+
 export function commitText(commit: string): string {
   return commit ? `commit ${commit}` : 'no commit yet';
 }
@@ -170,7 +268,12 @@ export function markdownSection(report: RunReport): string {
   const lines: string[] = [];
   lines.push(`## ${m.date.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}`, '');
   lines.push(`- Command: \`${m.command}\``);
-  lines.push(`- Machine: nproc ${m.nproc}, ${m.cpuModel}; Node ${m.node}; ${commitText(m.commit)}`);
+  const moved = m.commitAtEnd
+    ? ` (HEAD moved to ${m.commitAtEnd} during the run: later servers may run newer code)`
+    : '';
+  lines.push(
+    `- Machine: nproc ${m.nproc}, ${m.cpuModel}; Node ${m.node}; ${commitText(m.commit)}${moved}`,
+  );
   lines.push(`- Pinning: ${m.pinningNote}`);
   lines.push(
     `- Load: autocannon, ${m.connections} connections, no pipelining; ${m.rounds} rounds × ` +
@@ -193,7 +296,7 @@ export function markdownSection(report: RunReport): string {
       const pinned = m.pinned ? 'yes' : 'no';
       const n = s.rounds.length;
       const row = (side: string, x: typeof s.candidate, ratio: string): string =>
-        `| ${side === 'candidate' ? s.name : ''} | ${side} | ${x.label}, \`GET ${x.path}\` | ` +
+        `| ${side === 'candidate' ? s.name : ''} | ${side} | ${x.label}, \`${routeText(x)}\` | ` +
         `${int(x.reqPerSec)} | ${dec(x.p50Ms, 0)} | ${dec(x.p99Ms, 0)} | ` +
         `${dec(x.cpuUsPerReq, 1)} | ${dec(x.serverCpuPct, 0)} | ${dec(x.loadgenCpuPct, 0)} | ` +
         `${ratio} | ${n} | ${pinned} |`;
@@ -208,8 +311,16 @@ export function markdownSection(report: RunReport): string {
           `CPU µs/req ratio: ${ratioText(s.cpuRatio)}, i.e. ` +
           `${dec(1 / s.cpuRatio.median, 2)}× req/s where the server is the bottleneck.`,
       );
+      const threads = threadsText(s);
+      if (threads) lines.push(`  ${threads}.`);
+      const lag = lagText(s);
+      if (lag) lines.push(`  ${lag}.`);
       if (s.io && 'error' in s.io) lines.push(`  I/O per request: not counted (${s.io.error}).`);
       else if (s.io) lines.push(`  I/O per request: ${ioText(s.io)}.`);
+      if (s.baselineIo && 'error' in s.baselineIo) {
+        lines.push(`  Baseline I/O per request: not counted (${s.baselineIo.error}).`);
+      } else if (s.baselineIo) lines.push(`  Baseline I/O per request: ${ioText(s.baselineIo)}.`);
+      for (const line of s.explain ?? []) lines.push(`  Explains: ${line}.`);
       for (const note of s.notes) lines.push(`  Note: ${note}.`);
     }
   }
@@ -237,7 +348,7 @@ export function consoleTable(report: RunReport): string {
       const x = s[side];
       rows.push([
         side === 'candidate' ? s.name : '',
-        `${side}: ${x.label} GET ${x.path}`,
+        `${side}: ${x.label} ${routeText(x)}`,
         int(x.reqPerSec),
         dec(x.p50Ms, 0),
         dec(x.p99Ms, 0),

@@ -3,13 +3,13 @@
 // stdout table, a section in RESULTS.md, results/latest.json and results/ratios.svg.
 
 import type { ChildProcess } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { parseUpstream, retarget, startCountingProxy } from './counting-proxy.ts';
 import {
   clockTicksPerSecond,
@@ -23,8 +23,10 @@ import {
   pinnedArgv,
   spawnTracked,
   stopChild,
+  threadTicks,
   waitForAnnouncedPort,
   waitForHttp200,
+  waitQuiet,
 } from './processes.ts';
 import {
   bottleneckNotes,
@@ -33,14 +35,25 @@ import {
   RESULTS_HEADER,
   roundNotes,
   summarizeRounds,
+  targetNotes,
 } from './report.ts';
-import { BENCH_DIR, REPO_DIR, SCENARIOS, type Scenario, type ServerDef } from './scenarios.ts';
-import { cpuMicrosPerRequest, cpuPercent, netPerRequest } from './stats.ts';
+import {
+  BENCH_DIR,
+  type Fixture,
+  type Micro,
+  REPO_DIR,
+  SCENARIOS,
+  type Scenario,
+  type ServerDef,
+  type WorkerDef,
+} from './scenarios.ts';
+import { cpuMicrosPerRequest, cpuPercent, netPerRequest, splitThreadTicks } from './stats.ts';
 import { renderRatioChart } from './svg.ts';
 import type {
   IoCounts,
   LoadOptions,
   LoadResult,
+  RequestSpec,
   Round,
   RunMeta,
   RunReport,
@@ -49,7 +62,8 @@ import type {
 } from './types.ts';
 import { PgCounter, pgStatements, RespCounter, subtractCounts, total } from './wire-count.ts';
 
-// The issue's goal for a service route relative to bare Fastify; drawn on the chart.
+// Issue #2's goal for a service route relative to bare Fastify; drawn on the chart. A
+// scenario with a target of its own (Scenario.target) is checked against that instead.
 const TARGET_RATIO = 0.6;
 const READY_TIMEOUT_MS = 30_000;
 const IO_REQUESTS = 200;
@@ -59,6 +73,8 @@ const RESULTS_MD = resolve(BENCH_DIR, 'RESULTS.md');
 const RESULTS_DIR = resolve(BENCH_DIR, 'results');
 const OUT_DIR = resolve(BENCH_DIR, 'out');
 const LOAD_RUNNER = resolve(BENCH_DIR, 'src/load-runner.ts');
+const MICRO = resolve(BENCH_DIR, 'src/micro.ts');
+const execFileAsync = promisify(execFile);
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/meridian';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -141,18 +157,24 @@ function tail(file: string, lines = 15): string {
   }
 }
 
+/** DATABASE_URL and REDIS_URL for a scenario's servers: its own database, if it made one. */
+function backends(fixture: Fixture): { databaseUrl: string; redisUrl: string } {
+  return { databaseUrl: fixture.databaseUrl ?? DATABASE_URL, redisUrl: REDIS_URL };
+}
+
 async function startServer(
   def: ServerDef,
   pinning: Pinning,
   tag: string,
-  urls = { databaseUrl: DATABASE_URL, redisUrl: REDIS_URL },
+  fixture: Fixture,
+  urls = backends(fixture),
 ): Promise<Running> {
   const announce = def.ready === 'announce';
   const port = announce ? 0 : await freePort();
   const stderrFile = resolve(OUT_DIR, `${tag}.stderr.log`);
   const child = spawnTracked(pinnedArgv(pinning, 0, def.argv), {
     cwd: def.cwd,
-    env: { ...process.env, ...def.env({ port, ...urls }) },
+    env: { ...process.env, ...def.env({ port, ...urls, fixture }) },
     pipeStdout: announce,
     stderrFile,
   });
@@ -172,51 +194,160 @@ async function startServer(
   }
 }
 
-/** One GET before any load: a route that fails would be benchmarked as an error page. */
-async function preflight(server: Running): Promise<void> {
-  const url = `http://127.0.0.1:${server.port}${server.def.path}`;
-  const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
-  const body = await res.text();
+const requestOf = (def: ServerDef, fixture: Fixture): RequestSpec => def.request?.(fixture) ?? {};
+
+/** How a side's request reads in the report when it is more than `GET <path>`. */
+function describeRequest(def: ServerDef | WorkerDef, fixture: Fixture): string | undefined {
+  if (def.kind === 'worker') return def.request;
+  const spec = requestOf(def, fixture);
+  if (!spec.method && !spec.headers && !spec.body) return undefined;
+  const scheme = spec.headers?.authorization?.split(' ')[0];
+  const auth = scheme ? ` + Authorization: ${scheme} <JWT>` : '';
+  return `${spec.method ?? 'GET'} ${def.path}${auth}`;
+}
+
+async function send(
+  port: number,
+  path: string,
+  spec: RequestSpec,
+): Promise<{ status: number; body: string }> {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+    method: spec.method ?? 'GET',
+    headers: spec.headers,
+    body: spec.body,
+    signal: AbortSignal.timeout(10_000),
+  });
+  return { status: res.status, body: await res.text() };
+}
+
+/**
+ * The route's answer before any load: a route that fails would be benchmarked as an error
+ * page. Then each of the server's checks (e.g. a corrupted token must get 401): a candidate
+ * that skips the work it is meant to measure would look free.
+ */
+async function preflight(server: Running, fixture: Fixture): Promise<void> {
+  const { def } = server;
+  const spec = requestOf(def, fixture);
+  const what = `${spec.method ?? 'GET'} ${def.path} on ${def.label}`;
+  const res = await send(server.port, def.path, spec);
   if (res.status < 200 || res.status > 299) {
     throw new Error(
-      `GET ${server.def.path} on ${server.def.label} answered ${res.status}: ` +
-        body.slice(0, 300) +
+      `${what} answered ${res.status}: ${res.body.slice(0, 300)}` +
         '\n(has the database been migrated and seeded? cd /work/main && pnpm db:migrate && ' +
         'pnpm db:seed)',
     );
   }
+  for (const check of def.checks?.(fixture) ?? []) {
+    const got = await send(server.port, def.path, check.request);
+    if (got.status !== check.status) {
+      throw new Error(
+        `${what} with ${check.what} answered ${got.status}, expected ${check.status}: ` +
+          got.body.slice(0, 300),
+      );
+    }
+  }
 }
 
-/** Runs the load generator against one server and reads that server's CPU around it. */
+/**
+ * Scrapes the service's /metrics once a second for prom-client's event-loop delay p99.
+ * prom-client computes it from perf_hooks.monitorEventLoopDelay and resets that histogram
+ * on every collect, so each scraped value covers the window since the previous scrape. The
+ * first scrape only starts a clean window; its value (covering the idle time before the
+ * round) is dropped.
+ */
+function scrapeEventLoop(port: number): { stop: () => number[] } {
+  const values: number[] = [];
+  let stopped = false;
+  const scrape = async (): Promise<number> => {
+    const res = await fetch(`http://127.0.0.1:${port}/metrics`, {
+      signal: AbortSignal.timeout(5000),
+    });
+    const text = await res.text();
+    const m = /^nodejs_eventloop_lag_p99_seconds(?:\{[^}]*\})?\s+(\S+)$/m.exec(text);
+    return m?.[1] ? Number(m[1]) * 1000 : Number.NaN;
+  };
+  void scrape().catch(() => Number.NaN);
+  const timer = setInterval(() => {
+    scrape().then(
+      (ms) => {
+        if (!stopped && Number.isFinite(ms)) values.push(ms);
+      },
+      () => undefined,
+    );
+  }, 1000);
+  return {
+    stop: () => {
+      stopped = true;
+      clearInterval(timer);
+      return values;
+    },
+  };
+}
+
+type Subject =
+  | { kind: 'server'; server: Running; spec: RequestSpec }
+  | { kind: 'worker'; def: WorkerDef };
+
+/**
+ * One side of one round. For a server: runs the load generator against it (on core 1) and
+ * reads the server's CPU around the load. For a worker baseline: runs the worker itself on
+ * the server core and reads its own CPU. Either child prints {"event":"start"} and
+ * {"event":"done",...}; the readings are taken as close to those lines as we see them.
+ */
 async function measure(
-  server: Running,
+  subject: Subject,
   pinning: Pinning,
   opts: { durationS: number; connections: number },
   clkTck: number,
 ): Promise<Sample> {
-  const load: LoadOptions = {
-    url: `http://127.0.0.1:${server.port}${server.def.path}`,
-    connections: opts.connections,
-    durationS: opts.durationS,
-  };
-  const stderrFile = resolve(OUT_DIR, 'load-runner.stderr.log');
-  const child = spawnTracked(
-    pinnedArgv(pinning, 1, ['node', '--import', 'tsx', LOAD_RUNNER, JSON.stringify(load)]),
-    { cwd: BENCH_DIR, env: process.env, pipeStdout: true, stderrFile },
-  );
+  let child: ChildProcess;
+  let stderrFile: string;
+  if (subject.kind === 'server') {
+    const { server, spec } = subject;
+    const load: LoadOptions = {
+      url: `http://127.0.0.1:${server.port}${server.def.path}`,
+      connections: opts.connections,
+      durationS: opts.durationS,
+      ...spec,
+      ...(server.def.timeoutS ? { timeoutS: server.def.timeoutS } : {}),
+    };
+    stderrFile = resolve(OUT_DIR, 'load-runner.stderr.log');
+    child = spawnTracked(
+      pinnedArgv(pinning, 1, ['node', '--import', 'tsx', LOAD_RUNNER, JSON.stringify(load)]),
+      { cwd: BENCH_DIR, env: process.env, pipeStdout: true, stderrFile },
+    );
+  } else {
+    const { def } = subject;
+    stderrFile = resolve(OUT_DIR, 'worker.stderr.log');
+    child = spawnTracked(pinnedArgv(pinning, 0, def.argv(opts.durationS)), {
+      cwd: def.cwd,
+      env: { ...process.env, ...def.env },
+      pipeStdout: true,
+      stderrFile,
+    });
+  }
+  const label = subject.kind === 'server' ? subject.server.def.label : subject.def.label;
+  // The process whose CPU is the measurement: the server, or the worker itself.
+  const measuredPid = subject.kind === 'server' ? subject.server.pid : child.pid;
+  if (!measuredPid) throw new Error(`${label} could not be spawned`);
+  const scrapes = subject.kind === 'server' && subject.server.def.scrapeEventLoop;
+  let scraper: ReturnType<typeof scrapeEventLoop> | null = null;
+  let lags: number[] | undefined;
   let before: number | null = null;
   let after: number | null = null;
+  let threadsBefore = new Map<number, number>();
+  let threadsAfter = new Map<number, number>();
   let genBefore = 0;
   let genAfter = 0;
   let t0 = 0;
   let t1 = 0;
-  let result: LoadResult | null = null;
+  let result: (LoadResult & { eventLoopP99Ms?: number[] }) | null = null;
   const stdout = child.stdout;
   if (!stdout) throw new Error('load runner has no stdout');
   const lines = createInterface({ input: stdout });
   let readError = '';
   lines.on('line', (line) => {
-    let msg: { event?: string; result?: LoadResult };
+    let msg: { event?: string; result?: LoadResult & { eventLoopP99Ms?: number[] } };
     try {
       msg = JSON.parse(line) as typeof msg;
     } catch {
@@ -226,17 +357,21 @@ async function measure(
       // Read the server's CPU as close to the load's start and end as we can observe them.
       if (msg.event === 'start') {
         t0 = performance.now();
-        before = cpuTicks(server.pid);
-        if (child.pid) genBefore = cpuTicks(child.pid);
+        before = cpuTicks(measuredPid);
+        threadsBefore = threadTicks(measuredPid);
+        if (subject.kind === 'server' && child.pid) genBefore = cpuTicks(child.pid);
+        if (scrapes && subject.kind === 'server') scraper = scrapeEventLoop(subject.server.port);
       }
       if (msg.event === 'done' && msg.result) {
         t1 = performance.now();
-        after = cpuTicks(server.pid);
-        if (child.pid) genAfter = cpuTicks(child.pid);
+        after = cpuTicks(measuredPid);
+        threadsAfter = threadTicks(measuredPid);
+        if (subject.kind === 'server' && child.pid) genAfter = cpuTicks(child.pid);
+        lags = scraper ? scraper.stop() : msg.result.eventLoopP99Ms;
         result = msg.result;
       }
     } catch (err) {
-      readError = `reading /proc/${server.pid}/stat: ${(err as Error).message}`;
+      readError = `reading /proc/${measuredPid}/stat: ${(err as Error).message}`;
     }
   });
   const limitMs = (opts.durationS + 60) * 1000;
@@ -250,30 +385,42 @@ async function measure(
     child.once('close', end);
     child.once('error', end);
   });
+  (scraper as ReturnType<typeof scrapeEventLoop> | null)?.stop();
   if (!finished) await stopChild(child, 1000);
-  if (exited(server.child)) throw new Error(`${server.def.label} died during the round`);
+  if (subject.kind === 'server' && exited(subject.server.child)) {
+    throw new Error(`${label} died during the round`);
+  }
   if (!finished || child.exitCode !== 0 || !result || before === null || after === null) {
     const why = readError || `exit ${child.exitCode}${finished ? '' : ', timed out'}`;
-    throw new Error(`load runner failed (${why})\n${tail(stderrFile)}`);
+    throw new Error(
+      `${subject.kind === 'server' ? 'load runner' : label} failed (${why})\n${tail(stderrFile)}`,
+    );
   }
-  const r: LoadResult = result;
+  const r: LoadResult & { eventLoopP99Ms?: number[] } = result;
+  const { eventLoopP99Ms: _reported, ...load } = r;
   return {
-    ...r,
+    ...load,
     cpuTicks: after - before,
     cpuUsPerReq: cpuMicrosPerRequest(before, after, clkTck, r.requests),
     serverCpuPct: cpuPercent(after - before, clkTck, t1 - t0),
-    loadgenCpuPct: cpuPercent(genAfter - genBefore, clkTck, t1 - t0),
+    // A worker is its own load: there is no generator to report.
+    loadgenCpuPct:
+      subject.kind === 'server' ? cpuPercent(genAfter - genBefore, clkTck, t1 - t0) : Number.NaN,
+    threads: splitThreadTicks(measuredPid, threadsBefore, threadsAfter, clkTck, r.requests),
+    ...(lags ? { eventLoopP99Ms: lags } : {}),
   };
 }
 
-async function sequentialGets(port: number, path: string, n: number): Promise<number> {
+async function sequentialRequests(
+  port: number,
+  path: string,
+  spec: RequestSpec,
+  n: number,
+): Promise<number> {
   let failures = 0;
   for (let i = 0; i < n; i++) {
-    const res = await fetch(`http://127.0.0.1:${port}${path}`, {
-      signal: AbortSignal.timeout(5000),
-    });
-    await res.arrayBuffer();
-    if (res.status < 200 || res.status > 299) failures++;
+    const { status } = await send(port, path, spec);
+    if (status < 200 || status > 299) failures++;
   }
   return failures;
 }
@@ -282,13 +429,19 @@ async function sequentialGets(port: number, path: string, n: number): Promise<nu
  * Counts Redis commands and SQL statements per request on a separate instance wired through
  * counting proxies, net of what the same instance sends while idle for as long.
  */
-async function countIo(scenario: Scenario): Promise<IoCounts | { error: string }> {
-  const def = scenario.candidate;
+async function countIo(
+  def: ServerDef,
+  tag: string,
+  fixture: Fixture,
+): Promise<IoCounts | { error: string }> {
+  const n = def.ioRequests ?? IO_REQUESTS;
+  const spec = requestOf(def, fixture);
+  const urls = backends(fixture);
   let pgUp: ReturnType<typeof parseUpstream>;
   let redisUp: ReturnType<typeof parseUpstream>;
   try {
-    pgUp = parseUpstream(DATABASE_URL, 5432);
-    redisUp = parseUpstream(REDIS_URL, 6379);
+    pgUp = parseUpstream(urls.databaseUrl, 5432);
+    redisUp = parseUpstream(urls.redisUrl, 6379);
   } catch (err) {
     return { error: (err as Error).message };
   }
@@ -296,16 +449,16 @@ async function countIo(scenario: Scenario): Promise<IoCounts | { error: string }
   const redis = await startCountingProxy(redisUp, (c) => new RespCounter(c));
   let server: Running | null = null;
   try {
-    server = await startServer(def, { enabled: false, note: '' }, `${scenario.name}-io`, {
-      databaseUrl: retarget(DATABASE_URL, pg.port),
-      redisUrl: retarget(REDIS_URL, redis.port),
+    server = await startServer(def, { enabled: false, note: '' }, tag, fixture, {
+      databaseUrl: retarget(urls.databaseUrl, pg.port),
+      redisUrl: retarget(urls.redisUrl, redis.port),
     });
-    await sequentialGets(server.port, def.path, IO_WARMUP_REQUESTS);
+    await sequentialRequests(server.port, def.path, spec, Math.min(IO_WARMUP_REQUESTS, n));
     await sleep(300);
     const snap = () => ({ pg: { ...pg.counts }, redis: { ...redis.counts } });
     const s0 = snap();
     const t0 = performance.now();
-    const failures = await sequentialGets(server.port, def.path, IO_REQUESTS);
+    const failures = await sequentialRequests(server.port, def.path, spec, n);
     const elapsed = performance.now() - t0;
     const s1 = snap();
     await sleep(Math.min(5000, Math.max(500, elapsed)));
@@ -313,19 +466,15 @@ async function countIo(scenario: Scenario): Promise<IoCounts | { error: string }
     if (pg.problem || redis.problem) {
       return { error: `could not parse the protocol: ${pg.problem ?? redis.problem}` };
     }
-    if (failures > 0) return { error: `${failures} of ${IO_REQUESTS} requests were not 2xx` };
-    const pgNet = netPerRequest(
-      subtractCounts(s1.pg, s0.pg),
-      subtractCounts(s2.pg, s1.pg),
-      IO_REQUESTS,
-    );
+    if (failures > 0) return { error: `${failures} of ${n} requests were not 2xx` };
+    const pgNet = netPerRequest(subtractCounts(s1.pg, s0.pg), subtractCounts(s2.pg, s1.pg), n);
     const redisNet = netPerRequest(
       subtractCounts(s1.redis, s0.redis),
       subtractCounts(s2.redis, s1.redis),
-      IO_REQUESTS,
+      n,
     );
     return {
-      requests: IO_REQUESTS,
+      requests: n,
       sqlPerReq: pgStatements(pgNet),
       redisPerReq: total(redisNet),
       pgByMessage: pgNet,
@@ -340,10 +489,25 @@ async function countIo(scenario: Scenario): Promise<IoCounts | { error: string }
   }
 }
 
+/** src/micro.ts on the servers' core (they are stopped by then); its figures, µs per op. */
+async function runMicro(mode: 'verify' | 'sign', pinning: Pinning): Promise<Micro> {
+  const [cmd, ...args] = pinnedArgv(pinning, 0, ['node', '--import', 'tsx', MICRO, mode]);
+  const { stdout } = await execFileAsync(cmd as string, args, {
+    cwd: BENCH_DIR,
+    timeout: 120_000,
+  });
+  const last = stdout.trim().split('\n').at(-1) ?? '{}';
+  return JSON.parse(last) as Micro;
+}
+
 function fmtRound(label: string, s: Sample): string {
+  const lag = s.eventLoopP99Ms?.length
+    ? ` lag p99 ≤${Math.round(Math.max(...s.eventLoopP99Ms))} ms`
+    : '';
   return (
     `${label} ${Math.round(s.reqPerSec).toLocaleString('en-US').padStart(7)} req/s ` +
-    `${s.cpuUsPerReq.toFixed(1).padStart(6)} µs/req ${s.serverCpuPct.toFixed(0).padStart(3)}% CPU`
+    `${s.cpuUsPerReq.toFixed(1).padStart(6)} µs/req ${s.serverCpuPct.toFixed(0).padStart(3)}% CPU` +
+    lag
   );
 }
 
@@ -355,53 +519,109 @@ async function runScenario(
 ): Promise<ScenarioResult> {
   const { candidate, baseline } = scenario;
   console.log(`\n== ${scenario.name}: ${scenario.description}`);
-  console.log(
-    `   candidate ${candidate.label} GET ${candidate.path}  vs  baseline ${baseline.label} ` +
-      `GET ${baseline.path}`,
-  );
-  const started: Running[] = [];
-  let rounds: Round[] = [];
+  const fixture: Fixture = scenario.setup
+    ? await scenario.setup({ databaseUrl: DATABASE_URL, redisUrl: REDIS_URL })
+    : {};
   try {
-    const base = await startServer(baseline, pinning, `${scenario.name}-baseline`);
-    started.push(base);
-    const cand = await startServer(candidate, pinning, `${scenario.name}-candidate`);
-    started.push(cand);
-    await preflight(base);
-    await preflight(cand);
-    const load = { durationS: opts.durationS, connections: opts.connections };
-    if (opts.warmupS > 0) {
-      const warm = { durationS: opts.warmupS, connections: opts.connections };
-      console.log(`   warm-up ${opts.warmupS} s each`);
-      await measure(base, pinning, warm, clkTck);
-      await measure(cand, pinning, warm, clkTck);
+    const show = (d: ServerDef | WorkerDef) =>
+      `${d.label} ${describeRequest(d, fixture) ?? `GET ${d.kind === 'worker' ? '' : d.path}`}`;
+    console.log(`   candidate ${show(candidate)}  vs  baseline ${show(baseline)}`);
+    const started: Running[] = [];
+    let rounds: Round[] = [];
+    try {
+      const base =
+        baseline.kind === 'worker'
+          ? null
+          : await startServer(baseline, pinning, `${scenario.name}-baseline`, fixture);
+      if (base) started.push(base);
+      const cand = await startServer(candidate, pinning, `${scenario.name}-candidate`, fixture);
+      started.push(cand);
+      await scenario.prepare?.(cand.port, fixture);
+      if (base) await preflight(base, fixture);
+      await preflight(cand, fixture);
+      const baseSubject: Parameters<typeof measure>[0] =
+        baseline.kind === 'worker'
+          ? { kind: 'worker', def: baseline }
+          : { kind: 'server', server: base as Running, spec: requestOf(baseline, fixture) };
+      const candSubject: Parameters<typeof measure>[0] = {
+        kind: 'server',
+        server: cand,
+        spec: requestOf(candidate, fixture),
+      };
+      // Each side starts on a quiet core: the other side may still be finishing requests
+      // the load generator abandoned when its round ended.
+      const side = async (subject: typeof baseSubject, load: Options) => {
+        for (const s of started) await waitQuiet(s.pid);
+        return measure(subject, pinning, load, clkTck);
+      };
+      if (opts.warmupS > 0) {
+        const warm = { ...opts, durationS: opts.warmupS };
+        console.log(`   warm-up ${opts.warmupS} s each`);
+        await side(baseSubject, warm);
+        await side(candSubject, warm);
+      }
+      rounds = [];
+      for (let i = 1; i <= opts.rounds; i++) {
+        const b = await side(baseSubject, opts);
+        const c = await side(candSubject, opts);
+        rounds.push({ round: i, baseline: b, candidate: c });
+        console.log(
+          `   round ${i}/${opts.rounds}  ${fmtRound('baseline', b)}  ${fmtRound('candidate', c)}` +
+            `  ratio ${(c.reqPerSec / b.reqPerSec).toFixed(2)}`,
+        );
+      }
+    } finally {
+      for (const s of started.reverse()) await stopChild(s.child);
     }
-    rounds = [];
-    for (let i = 1; i <= opts.rounds; i++) {
-      const b = await measure(base, pinning, load, clkTck);
-      const c = await measure(cand, pinning, load, clkTck);
-      rounds.push({ round: i, baseline: b, candidate: c });
-      console.log(
-        `   round ${i}/${opts.rounds}  ${fmtRound('baseline', b)}  ${fmtRound('candidate', c)}` +
-          `  ratio ${(c.reqPerSec / b.reqPerSec).toFixed(2)}`,
-      );
+    const summary = summarizeRounds(
+      rounds,
+      {
+        label: candidate.label,
+        path: candidate.path,
+        request: describeRequest(candidate, fixture),
+      },
+      {
+        label: baseline.label,
+        path: baseline.kind === 'worker' ? '' : baseline.path,
+        request: describeRequest(baseline, fixture),
+      },
+    );
+    let explain: string[] | undefined;
+    if (scenario.explain) {
+      console.log('   measuring what explains the ratio');
+      explain = await scenario.explain(fixture, (mode) => runMicro(mode, pinning));
     }
+    let io: ScenarioResult['io'] = null;
+    if (candidate.countIo) {
+      const n = candidate.ioRequests ?? IO_REQUESTS;
+      console.log(`   counting Redis commands and SQL statements over ${n} requests`);
+      io = await countIo(candidate, `${scenario.name}-io`, fixture);
+    }
+    // A service baseline is counted too: the difference is part of the answer.
+    let baselineIo: ScenarioResult['baselineIo'];
+    if (baseline.kind !== 'worker' && baseline.countIo) {
+      console.log('   counting the same for the baseline');
+      baselineIo = await countIo(baseline, `${scenario.name}-io-baseline`, fixture);
+    }
+    return {
+      name: scenario.name,
+      description: scenario.description,
+      ...summary,
+      rounds,
+      io,
+      ...(baselineIo ? { baselineIo } : {}),
+      ...(scenario.target ? { target: scenario.target } : {}),
+      ...(explain ? { explain } : {}),
+      notes: [
+        ...targetNotes({ ...summary, target: scenario.target }),
+        ...(fixture.notes ?? []),
+        ...bottleneckNotes(summary),
+        ...roundNotes(rounds),
+      ],
+    };
   } finally {
-    for (const s of started.reverse()) await stopChild(s.child);
+    await fixture.teardown?.();
   }
-  const summary = summarizeRounds(rounds, candidate, baseline);
-  let io: ScenarioResult['io'] = null;
-  if (candidate.countIo) {
-    console.log(`   counting Redis commands and SQL statements over ${IO_REQUESTS} requests`);
-    io = await countIo(scenario);
-  }
-  return {
-    name: scenario.name,
-    description: scenario.description,
-    ...summary,
-    rounds,
-    io,
-    notes: [...bottleneckNotes(summary), ...roundNotes(rounds)],
-  };
 }
 
 function cpuModel(): string {
@@ -462,7 +682,11 @@ function writeResults(report: RunReport): void {
   writeFileSync(resolve(RESULTS_DIR, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
   const m = report.meta;
   const svg = renderRatioChart(
-    report.scenarios.map((s) => ({ name: s.name, ...s.ratio })),
+    report.scenarios.map((s) => ({
+      name: s.name,
+      ...s.ratio,
+      ...(s.target ? { target: s.target.ratio } : {}),
+    })),
     {
       target: TARGET_RATIO,
       subtitle:
@@ -528,6 +752,12 @@ async function main(): Promise<number> {
   }
 
   meta.loadAvg.end = loadavg()[0] ?? 0;
+  // Others commit to this checkout while a run goes on; say so when it happened.
+  const commitAtEnd = gitCommit();
+  if (commitAtEnd !== meta.commit) {
+    meta.commitAtEnd = commitAtEnd;
+    console.log(`bench: WARNING: HEAD moved during the run (${meta.commit} → ${commitAtEnd})`);
+  }
   if (report.scenarios.length === 0) {
     console.error('\nbench: no scenario produced figures; nothing written');
     return 1;
@@ -535,12 +765,17 @@ async function main(): Promise<number> {
   writeResults(report);
   console.log(`\n${consoleTable(report)}`);
   for (const s of report.scenarios) {
-    if (s.io && !('error' in s.io)) {
-      console.log(
-        `${s.name}: ${s.io.sqlPerReq.toFixed(2)} SQL statements/req, ` +
-          `${s.io.redisPerReq.toFixed(2)} Redis commands/req`,
-      );
-    } else if (s.io) console.log(`${s.name}: I/O not counted (${s.io.error})`);
+    for (const [side, io] of [
+      ['', s.io],
+      [' (baseline)', s.baselineIo],
+    ] as const) {
+      if (io && !('error' in io)) {
+        console.log(
+          `${s.name}${side}: ${io.sqlPerReq.toFixed(2)} SQL statements/req, ` +
+            `${io.redisPerReq.toFixed(2)} Redis commands/req`,
+        );
+      } else if (io) console.log(`${s.name}${side}: I/O not counted (${io.error})`);
+    }
     for (const note of s.notes) console.log(`${s.name}: ${note}`);
   }
   console.log(`\nwrote ${RESULTS_MD}, results/latest.json, results/ratios.svg`);

@@ -106,3 +106,34 @@ export function netPerRequest(
   }
   return out;
 }
+
+/**
+ * Splits a process's CPU over a window by thread (see ThreadSplit in types.ts): the main
+ * thread (tid = pid), the `poolSize` busiest others, and the rest; each in µs per request.
+ * Threads born during the window count from zero.
+ */
+export function splitThreadTicks(
+  pid: number,
+  before: ReadonlyMap<number, number>,
+  after: ReadonlyMap<number, number>,
+  clockTicksPerSecond: number,
+  requests: number,
+  poolSize = 4,
+): { main: number; pool: number; other: number } {
+  const us = (ticks: number): number =>
+    requests > 0 ? (ticks * 1e6) / clockTicksPerSecond / requests : Number.NaN;
+  let main = 0;
+  const others: number[] = [];
+  for (const [tid, t] of after) {
+    const delta = Math.max(0, t - (before.get(tid) ?? 0));
+    if (tid === pid) main = delta;
+    else others.push(delta);
+  }
+  others.sort((a, b) => b - a);
+  const sum = (xs: number[]): number => xs.reduce((a, v) => a + v, 0);
+  return {
+    main: us(main),
+    pool: us(sum(others.slice(0, poolSize))),
+    other: us(sum(others.slice(poolSize))),
+  };
+}

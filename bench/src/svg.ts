@@ -6,6 +6,8 @@ export interface RatioBar {
   median: number;
   min: number;
   max: number;
+  /** The scenario's own target, if it has one: marked on its row, and its bar coloured by it. */
+  target?: number;
 }
 
 export interface ChartOptions {
@@ -46,6 +48,7 @@ function tickStep(xMax: number): number {
 export function renderRatioChart(bars: readonly RatioBar[], opts: ChartOptions): string {
   const finiteMax = bars.flatMap((b) => [b.max, b.median]).filter(Number.isFinite);
   const rawMax = Math.max(1.2, opts.target * 1.2, ...finiteMax.map((v) => v * 1.1));
+  // (Own targets are ratios ≤ 1, inside that range already.)
   const step = tickStep(rawMax);
   const xMax = Math.ceil(rawMax / step - 1e-9) * step;
   const x = (v: number): number => LEFT + (Math.max(0, Math.min(v, xMax)) / xMax) * PLOT_W;
@@ -110,7 +113,8 @@ export function renderRatioChart(bars: readonly RatioBar[], opts: ChartOptions):
     const cy = TOP + i * ROW + ROW / 2;
     const ok = Number.isFinite(b.median);
     const w = ok ? x(b.median) - LEFT : 0;
-    const fill = ok && b.median >= opts.target ? '#2e86c1' : '#e67e22';
+    const target = b.target ?? opts.target;
+    const fill = ok && b.median >= target ? '#2e86c1' : '#e67e22';
     out.push(
       `<text x="${LEFT - 8}" y="${px(cy + 4)}" text-anchor="end">${escapeXml(b.name)}</text>`,
     );
@@ -118,6 +122,14 @@ export function renderRatioChart(bars: readonly RatioBar[], opts: ChartOptions):
       `<rect class="bar" x="${LEFT}" y="${px(cy - BAR / 2)}" width="${px(w)}" ` +
         `height="${BAR}" fill="${fill}"/>`,
     );
+    if (b.target !== undefined) {
+      // A short dashed mark across this row only: the chart-wide line is another target.
+      const tx = px(x(b.target));
+      out.push(
+        `<line class="bar-target" x1="${tx}" y1="${px(cy - ROW / 2 + 2)}" x2="${tx}" ` +
+          `y2="${px(cy + ROW / 2 - 2)}" stroke="#c0392b" stroke-width="2" stroke-dasharray="3,2"/>`,
+      );
+    }
     let labelX = x(ok ? b.median : 0);
     if (Number.isFinite(b.min) && Number.isFinite(b.max)) {
       const x1 = px(x(b.min));
@@ -130,7 +142,8 @@ export function renderRatioChart(bars: readonly RatioBar[], opts: ChartOptions):
       }
       labelX = Math.max(labelX, x(b.max));
     }
-    const label = `${fmt(b.median)}× (${fmt(b.min)}–${fmt(b.max)})`;
+    const own = b.target !== undefined ? `, target ${fmt(b.target)}×` : '';
+    const label = `${fmt(b.median)}× (${fmt(b.min)}–${fmt(b.max)})${own}`;
     // A white halo keeps the label readable where it crosses a reference line.
     out.push(
       `<text x="${px(labelX + 6)}" y="${px(cy + 4)}" stroke="#ffffff" stroke-width="3" ` +

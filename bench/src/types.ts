@@ -1,9 +1,19 @@
 // Shapes shared by the harness, its load-runner child, the report and results/latest.json.
 
-export interface LoadOptions {
+/** What each request of a round sends. GET with no headers unless a scenario says otherwise. */
+export interface RequestSpec {
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  /** Sent as is; set content-type in headers. */
+  body?: string;
+}
+
+export interface LoadOptions extends RequestSpec {
   url: string;
   connections: number;
   durationS: number;
+  /** autocannon's per-request timeout, seconds (10 unless the scenario needs longer). */
+  timeoutS?: number;
 }
 
 export interface LoadResult {
@@ -29,6 +39,13 @@ export interface Sample extends LoadResult {
   serverCpuPct: number;
   /** The load generator's CPU, same window: near 100 means it was the limit. */
   loadgenCpuPct: number;
+  /** cpuUsPerReq split by thread, from /proc/<pid>/task/<tid>/stat. */
+  threads?: ThreadSplit;
+  /**
+   * Event-loop delay p99 per ~1 s window, in ms, as prom-client reports it: scraped from the
+   * service's /metrics (or measured the same way inside a bench worker). See README.md.
+   */
+  eventLoopP99Ms?: number[];
 }
 
 export interface Round {
@@ -40,6 +57,8 @@ export interface Round {
 export interface SideSummary {
   label: string;
   path: string;
+  /** How the request is shown when it is not `GET <path>`, e.g. `POST /v1/auth/token`. */
+  request?: string;
   reqPerSec: number;
   p50Ms: number;
   p99Ms: number;
@@ -49,6 +68,36 @@ export interface SideSummary {
   requests: number;
   non2xx: number;
   errors: number;
+  /** Median over rounds of each part of Sample.threads, when measured. */
+  threads?: ThreadSplit;
+  /** Over every ~1 s window of every round, when measured. */
+  eventLoopP99?: LagSummary;
+}
+
+/**
+ * CPU µs per request by thread. `main` is the event loop's JavaScript (the thread whose tid
+ * is the pid). `pool` is the four busiest other threads: libuv's pool (UV_THREADPOOL_SIZE 4)
+ * when it has work, as argon2 gives it; Linux does not name Node 20's threads, so they are
+ * picked by CPU. `other` is the rest: GC helpers, the compiler.
+ */
+export interface ThreadSplit {
+  main: number;
+  pool: number;
+  other: number;
+}
+
+export interface LagSummary {
+  windows: number;
+  medianMs: number;
+  maxMs: number;
+}
+
+/** What the issue asks of a scenario; the report says whether the run met it. */
+export interface Target {
+  /** The median candidate ÷ baseline req/s ratio must be at least this. */
+  ratio: number;
+  /** The candidate's worst scraped event-loop p99 must stay below this (ms). */
+  eventLoopP99Ms?: number;
 }
 
 export interface RatioFigures {
@@ -78,6 +127,11 @@ export interface ScenarioResult {
   cpuRatio: RatioFigures;
   rounds: Round[];
   io: IoCounts | { error: string } | null;
+  /** The same count for the baseline, when it is a service too (auth-overhead). */
+  baselineIo?: IoCounts | { error: string };
+  target?: Target;
+  /** Figures that explain the ratio, measured outside the timed rounds (see the scenario). */
+  explain?: string[];
   notes: string[];
 }
 
@@ -87,6 +141,8 @@ export interface RunMeta {
   cpuModel: string;
   node: string;
   commit: string;
+  /** Set when HEAD moved while the run was going: servers started later ran newer code. */
+  commitAtEnd?: string;
   command: string;
   pinned: boolean;
   pinningNote: string;
