@@ -19,18 +19,22 @@ interface VitestReport {
   }[];
 }
 
-/** Tests that did not run because their file failed around them (setup, import, hooks). */
-function strandedByFailedFiles(r: VitestReport): number {
-  let n = 0;
+/**
+ * Files that failed around their tests (setup, import, hooks) with none of their own tests
+ * failing: the tests they never ran (reported as skipped), and how many failures that makes
+ * (each such test, and at least one per file).
+ */
+function stranded(r: VitestReport): { unrun: number; failures: number } {
+  let unrun = 0;
+  let failures = 0;
   for (const file of r.testResults ?? []) {
-    if (file.status !== 'failed') continue;
     const results = file.assertionResults ?? [];
-    // Its own failing tests are counted already; a file that failed with none (its setup
-    // threw) counts each test it never ran, and at least once.
-    if (results.some((a) => a.status === 'failed')) continue;
-    n += Math.max(1, results.filter((a) => a.status !== 'passed').length);
+    if (file.status !== 'failed' || results.some((a) => a.status === 'failed')) continue;
+    const notRun = results.filter((a) => a.status !== 'passed').length;
+    unrun += notRun;
+    failures += Math.max(1, notRun);
   }
-  return n;
+  return { unrun, failures };
 }
 
 let passed = 0;
@@ -51,10 +55,10 @@ for (const group of ['apps', 'packages', 'test', '.']) {
       continue;
     }
     const r = JSON.parse(readFileSync(report, 'utf8')) as VitestReport;
-    const stranded = strandedByFailedFiles(r);
+    const lost = stranded(r);
     passed += r.numPassedTests;
-    failed += r.numFailedTests + stranded;
-    skipped += Math.max(0, (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0) - stranded);
+    failed += r.numFailedTests + lost.failures;
+    skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0) - lost.unrun;
   }
 }
 

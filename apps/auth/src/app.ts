@@ -41,11 +41,14 @@ export const authService: FastifyPluginAsync<AuthServiceOptions> = async (
   app.decorateRequest('session', null);
 
   const prefix = config.REDIS_PREFIX;
-  const hasher = createPasswordHasher({
-    memoryCost: config.AUTH_HASH_MEMORY_KIB,
-    timeCost: config.AUTH_HASH_ITERATIONS,
-    parallelism: config.AUTH_HASH_PARALLELISM,
-  });
+  const hasher = createPasswordHasher(
+    {
+      memoryCost: config.AUTH_HASH_MEMORY_KIB,
+      timeCost: config.AUTH_HASH_ITERATIONS,
+      parallelism: config.AUTH_HASH_PARALLELISM,
+    },
+    config.AUTH_HASH_CONCURRENCY,
+  );
   const lockout = createLockout(
     app.redis,
     {
@@ -91,9 +94,13 @@ export const authService: FastifyPluginAsync<AuthServiceOptions> = async (
 
   const accountOf = (request: FastifyRequest) => {
     const body = request.body as Record<string, unknown> | undefined;
-    // Same precedence as the token route: the client the request authenticates as.
+    // The account the request tries to authenticate as: for client credentials the client
+    // (Basic first, as the token route reads it), otherwise the email. Basic is read only for
+    // that grant, so a made-up Basic header cannot move a password login to another budget.
     const account =
-      basicCredentials(request)?.id ?? body?.username ?? body?.email ?? body?.client_id;
+      body?.grant_type === 'client_credentials'
+        ? (basicCredentials(request)?.id ?? body?.client_id)
+        : (body?.username ?? body?.email);
     return typeof account === 'string' ? account : undefined;
   };
   const limitLogins = loginLimits(app, {

@@ -431,6 +431,13 @@ describe('when Redis is unreachable', () => {
         payload: { currentPassword: PASSWORD, newPassword: 'a brand new passphrase here' },
       });
       expect(change.statusCode).toBe(503);
+      // logout-all likewise ends sessions first: 503, and the refresh families are intact.
+      const all = await t.app.inject({
+        method: 'POST',
+        url: '/v1/auth/logout-all',
+        headers: bearer(tokens.access_token),
+      });
+      expect(all.statusCode).toBe(503);
       expect((await refresh(t.app, before.refresh_token)).statusCode).toBe(200);
     } finally {
       await proxy.restore();

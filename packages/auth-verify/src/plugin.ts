@@ -20,6 +20,12 @@ export interface AuthHooks {
   optional: AuthHook;
   /** A hook (onRequest after `required`, or preHandler): the principal must hold every one of `permissions`. */
   requirePermission(...permissions: string[]): AuthHook;
+  /**
+   * Who the Bearer token says is calling, or null (no token, or one that does not verify).
+   * Never throws. The verification is shared with `required`/`optional` on the same request,
+   * so a rate limiter can key on the user before the route's hooks run, at no extra cost.
+   */
+  identify(request: FastifyRequest): Promise<Principal | null>;
   verifier: TokenVerifier;
 }
 
@@ -62,10 +68,34 @@ const authVerifyPlugin: FastifyPluginAsync<AuthVerifyOptions> = async (app, opts
   // null, not an object: a reference-type default would be shared by every request.
   app.decorateRequest('principal', null);
 
+  // One verification per request, whoever asks first (a limiter's identify, a route hook).
+  const verifications = new WeakMap<FastifyRequest, Promise<Principal>>();
+  const verifyOnce = (request: FastifyRequest, token: string): Promise<Principal> => {
+    let pending = verifications.get(request);
+    if (!pending) {
+      pending = verifier.verify(token);
+      // Whoever awaits it handles the rejection; this only stops an unhandled-rejection
+      // warning when identify() swallowed it and no route hook asks again.
+      pending.catch(() => {});
+      verifications.set(request, pending);
+    }
+    return pending;
+  };
+
   const required: AuthHook = async (request) => {
     const token = bearerToken(request.headers.authorization);
     if (token === null) throw unauthorized();
-    request.principal = await verifier.verify(token);
+    request.principal = await verifyOnce(request, token);
+  };
+
+  const identify = async (request: FastifyRequest): Promise<Principal | null> => {
+    const token = bearerToken(request.headers.authorization);
+    if (token === null) return null;
+    try {
+      return await verifyOnce(request, token);
+    } catch {
+      return null;
+    }
   };
 
   const optional: AuthHook = async (request) => {
@@ -83,7 +113,7 @@ const authVerifyPlugin: FastifyPluginAsync<AuthVerifyOptions> = async (app, opts
     };
   };
 
-  app.decorate('auth', { required, optional, requirePermission, verifier });
+  app.decorate('auth', { required, optional, requirePermission, identify, verifier });
 };
 
 export const authVerify = fp(authVerifyPlugin, {

@@ -56,6 +56,13 @@ export interface TokenVerifierOptions {
    * request elsewhere into a 503. 0 disables it. Default 3600000 (1 h).
    */
   staleIfErrorMs?: number;
+  /**
+   * Verified tokens remembered per process, so a client sending the same token on every
+   * request pays for one signature check, not one per request. 0 turns it off. Default 10000.
+   */
+  cacheSize?: number;
+  /** Longest a verified token is remembered (never past its `exp`). Default 60000. */
+  cacheTtlMs?: number;
   /** Leeway for exp/nbf against clock skew between hosts. Default 5. */
   clockToleranceSec?: number;
 }
@@ -211,11 +218,15 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
     requiredClaims: ['exp', 'iat', 'sub', 'jti'],
   };
 
+  const cache = new VerifiedTokenCache(opts.cacheSize ?? 10_000, opts.cacheTtlMs ?? 60_000);
+
   return {
     async verify(token) {
       if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) {
         throw invalidToken();
       }
+      const known = cache.get(token);
+      if (known) return known;
       let payload: JWTPayload;
       try {
         ({ payload } = await jwtVerify(token, key, verifyOptions));
@@ -226,7 +237,46 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
         // ERR_JWKS_NO_MATCHING_KEY, ...) is about the token.
         throw invalidToken(err);
       }
-      return toPrincipal(payload);
+      const principal = toPrincipal(payload);
+      cache.set(token, principal);
+      return principal;
     },
   };
+}
+
+/**
+ * A bounded map from token string to the principal it verified to. Keyed by the whole token,
+ * signature included, so only the exact bytes that passed verification can hit. Entries end
+ * at the token's `exp` (without clock leeway) or after `ttlMs`, whichever is first; the
+ * oldest entry goes when the map is full (Map keeps insertion order). The trade: a key
+ * retired from the JWKS stops working here up to `ttlMs` later than it otherwise would.
+ */
+class VerifiedTokenCache {
+  readonly #entries = new Map<string, { principal: Principal; until: number }>();
+  constructor(
+    readonly size: number,
+    readonly ttlMs: number,
+  ) {}
+
+  get(token: string): Principal | undefined {
+    const hit = this.#entries.get(token);
+    if (!hit) return undefined;
+    if (Date.now() >= hit.until) {
+      this.#entries.delete(token);
+      return undefined;
+    }
+    return hit.principal;
+  }
+
+  set(token: string, principal: Principal): void {
+    if (this.size <= 0) return;
+    if (this.#entries.size >= this.size) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest !== undefined) this.#entries.delete(oldest);
+    }
+    this.#entries.set(token, {
+      principal,
+      until: Math.min(principal.expiresAt * 1000, Date.now() + this.ttlMs),
+    });
+  }
 }

@@ -5,11 +5,11 @@
 // listens (see runService).
 // See docs/service-kit.md.
 import cors from '@fastify/cors';
-import rateLimit from '@fastify/rate-limit';
+import rateLimit, { normalizeIP } from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { authVerify, type TokenVerifierOptions } from '@meridian/auth-verify';
+import { authVerify, type Principal, type TokenVerifierOptions } from '@meridian/auth-verify';
 import type { BaseConfig } from '@meridian/config';
 import { dbPlugin, pingPool } from '@meridian/db';
 import {
@@ -79,33 +79,6 @@ export interface ServiceAuthOptions {
 
 // Paths that are never rate limited: probes, scrapes and docs must work under attack.
 const UNLIMITED = /^\/(health|metrics|docs)(\/|$)/;
-
-/**
- * A second budget for requests made as a user (service principals are internal callers and
- * are not limited per identity). @fastify/rate-limit's hooks run one limiter per request, so
- * this one is checked through createRateLimit and answers its own 429.
- */
-function perUserLimit(api: FastifyInstance, config: BaseConfig) {
-  const check = api.createRateLimit({
-    max: config.RATE_LIMIT_USER_MAX,
-    timeWindow: config.RATE_LIMIT_WINDOW_MS,
-    keyGenerator: (request) => `user:${request.principal?.subject ?? ''}`,
-    allowList: () => false,
-  });
-  return async (request: FastifyRequest): Promise<void> => {
-    if (request.principal?.kind !== 'user') return;
-    const result = await check(request);
-    if (!result.isAllowed && result.isExceeded) {
-      const retry = Math.max(1, result.ttlInSeconds);
-      throw new AppError({
-        status: 429,
-        code: 'rate-limited',
-        detail: `Rate limit of ${result.max} requests per user exceeded; retry after ${retry} s.`,
-        headers: { 'retry-after': String(retry) },
-      });
-    }
-  };
-}
 
 function parseTrustProxy(value: string): boolean | number | string[] {
   if (value === 'true') return true;
@@ -220,18 +193,30 @@ export async function createService<RoutesOptions extends Record<string, unknown
 
   // 5. Rate limits in Redis, so every replica draws on one budget per client. If Redis is
   //    down we let requests through (skipOnError): availability over strictness, see ADR 0005.
-  //    Not `global`: that would attach the limiter to each route *after* the route's own
-  //    onRequest hooks, so a request refused by token verification (401) would never be
-  //    counted. It runs as the API scope's first hook instead (step 6).
+  //    One budget per caller: a signed-in user by their id (it follows them across addresses,
+  //    and users behind one NAT do not share it), anyone else by address. Service principals
+  //    are internal callers and are not limited. The caller is known before any route hook
+  //    runs: identify() verifies the Bearer token once and the route's auth hook reuses it.
+  //    Not `global`: that would hang the limiter off each route *after* its own hooks, and a
+  //    request refused at token verification (401) would never be counted. It runs as the
+  //    API scope's first hook instead (step 6).
+  let identify: ((request: FastifyRequest) => Promise<Principal | null>) | undefined;
   await app.register(rateLimit, {
     global: false,
-    max: config.RATE_LIMIT_MAX,
+    keyGenerator: async (request) => {
+      const principal = identify ? await identify(request) : null;
+      if (principal?.kind === 'service') return principal.subject; // 'service:<id>'
+      if (principal) return `user:${principal.subject}`;
+      return `ip:${normalizeIP(request.ip)}`;
+    },
+    max: (_request, key) =>
+      key.startsWith('user:') ? config.RATE_LIMIT_USER_MAX : config.RATE_LIMIT_MAX,
     timeWindow: config.RATE_LIMIT_WINDOW_MS,
     redis: app.redis,
     nameSpace: `${config.REDIS_PREFIX}ratelimit:${name}:`,
     skipOnError: true,
     enableDraftSpec: true,
-    allowList: (request) => UNLIMITED.test(request.url),
+    allowList: (request, key) => UNLIMITED.test(request.url) || key.startsWith('service:'),
     errorResponseBuilder: (_request, context) =>
       new AppError({
         status: 429,
@@ -271,11 +256,7 @@ export async function createService<RoutesOptions extends Record<string, unknown
         // The auth service signs with Ed25519 by default and accepts a P-256 key (ES256).
         algorithms: algorithms ?? ['EdDSA', 'ES256'],
       });
-    }
-    if (opts.auth !== false) {
-      // Per user, once the route's own hooks have said who is calling: a user's budget
-      // follows them across addresses, and users behind one NAT do not share it.
-      api.addHook('preHandler', perUserLimit(api, config));
+      identify = api.auth.identify;
     }
     await api.register(opts.routes, (opts.routesOptions ?? {}) as RoutesOptions);
     // The 404 lives in the API scope too, so a browser gets its CORS headers and can read

@@ -229,10 +229,10 @@ describe('rate limits around authentication', () => {
     }
   });
 
-  it('gives each signed-in user a budget of their own, across addresses; services are not limited per identity', async () => {
+  it('one budget per caller: a user by id across addresses, anyone else by address, services unlimited', async () => {
     const app = await build({
       ...issuer.env,
-      RATE_LIMIT_MAX: '100',
+      RATE_LIMIT_MAX: '3',
       RATE_LIMIT_USER_MAX: '2',
       REDIS_PREFIX: uniquePrefix('rl'),
     });
@@ -249,7 +249,7 @@ describe('rate limits around authentication', () => {
       const bob = await issuer.sign({ sub: 'bob' });
       expect(await get(alice, '198.51.100.10')).toBe(200);
       expect(await get(alice, '198.51.100.11')).toBe(200);
-      // A third request from yet another address: the budget followed her.
+      // A third request from yet another address: her budget followed her.
       const limited = await app.inject({
         url: '/v1/public',
         remoteAddress: '198.51.100.12',
@@ -257,10 +257,20 @@ describe('rate limits around authentication', () => {
       });
       expect(limited.statusCode).toBe(429);
       expect(limited.json()).toMatchObject({ code: 'rate-limited' });
+      expect(limited.headers['ratelimit-limit']).toBe('2');
       expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
-      // Bob, behind Alice's first address, has his own budget; anonymous reads use the IP's.
+
+      // Behind Alice's first address, anonymous callers share that address's budget of 3…
+      expect([
+        await get(null, '198.51.100.10'),
+        await get(null, '198.51.100.10'),
+        await get(null, '198.51.100.10'),
+      ]).toEqual([200, 200, 200]);
+      expect(await get(null, '198.51.100.10')).toBe(429);
+      // …while Bob, signed in from the same address, still has his own.
       expect(await get(bob, '198.51.100.10')).toBe(200);
-      expect(await get(null, '198.51.100.10')).toBe(200);
+
+      // A service principal is an internal caller: past both budgets, still served.
       const service = await issuer.sign({
         sub: 'service:orders',
         client_id: 'orders',
@@ -268,7 +278,7 @@ describe('rate limits around authentication', () => {
         roles: [],
         permissions: ['inventory:reserve'],
       } as never);
-      for (let i = 0; i < 4; i++) expect(await get(service, '198.51.100.20')).toBe(200);
+      for (let i = 0; i < 5; i++) expect(await get(service, '198.51.100.20')).toBe(200);
     } finally {
       await app.close();
     }

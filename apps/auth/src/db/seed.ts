@@ -75,21 +75,23 @@ try {
     return created;
   });
   for (const client of SERVICE_CLIENTS) {
-    const secret = config.ORDERS_CLIENT_SECRET ?? DEV_ORDERS_CLIENT_SECRET;
+    const secretHash = await hasher.hash(config.ORDERS_CLIENT_SECRET ?? DEV_ORDERS_CLIENT_SECRET);
+    // The configured secret wins on every run: rotating it is changing the variable.
     await db
       .insert(serviceClients)
-      .values({ ...client, secretHash: await hasher.hash(secret) })
+      .values({ ...client, secretHash })
       .onConflictDoUpdate({
         target: serviceClients.id,
-        set: {
-          description: client.description,
-          scopes: client.scopes,
-          secretHash: await hasher.hash(secret),
-        },
+        set: { description: client.description, scopes: client.scopes, secretHash },
       });
   }
+  const devNote = config.AUTH_ADMIN_PASSWORD
+    ? ''
+    : ` (dev password "${DEV_ADMIN_PASSWORD}": set AUTH_ADMIN_PASSWORD)`;
   console.error(
-    `auth: ${admin ? 'created' : 'kept existing'} admin ${email}${config.AUTH_ADMIN_PASSWORD ? '' : ` (dev password "${DEV_ADMIN_PASSWORD}": set AUTH_ADMIN_PASSWORD)`} and ${SERVICE_CLIENTS.length} service client(s)`,
+    admin
+      ? `auth: created admin ${email}${devNote}; ${SERVICE_CLIENTS.length} service client(s)`
+      : `auth: ${email} already exists: left as it is (roles and password untouched); ${SERVICE_CLIENTS.length} service client(s)`,
   );
 } finally {
   await pool.end();

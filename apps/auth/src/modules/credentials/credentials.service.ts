@@ -20,8 +20,8 @@ export function credentialService(deps: {
   return {
     async verify(rawEmail: string, password: string): Promise<UserRow> {
       const email = normalizeEmail(rawEmail);
-      const locked = await lockout.lockedFor(email);
-      if (locked > 0) throw loginLocked(locked);
+      const { lockedFor, history } = await lockout.check(email);
+      if (lockedFor > 0) throw loginLocked(lockedFor);
 
       const user = await findUserByEmail(db, email);
       const ok = user
@@ -35,7 +35,7 @@ export function credentialService(deps: {
         throw invalidCredentials();
       }
 
-      await lockout.reset(email);
+      if (history) await lockout.reset(email);
       // Parameters changed since this hash was made: upgrade it now, while we hold the password.
       if (hasher.needsRehash(user.passwordHash)) {
         await updatePasswordHash(db, user.id, await hasher.hash(password), { changed: false });

@@ -29,6 +29,13 @@ if n >= tonumber(ARGV[2]) then
 end
 return 0`;
 
+// One round trip before a login: seconds left on a lock, and whether there is any failure
+// history to clear on success (most logins have none, and then skip the DEL).
+const CHECK = `
+local ttl = redis.call('TTL', KEYS[3])
+local history = redis.call('EXISTS', KEYS[1], KEYS[2])
+return { ttl, history }`;
+
 export function createLockout(redis: Redis, s: LockoutSettings, onError: (err: unknown) => void) {
   const keys = (email: string) => {
     const h = createHash('sha256').update(email).digest('hex').slice(0, 32);
@@ -37,14 +44,18 @@ export function createLockout(redis: Redis, s: LockoutSettings, onError: (err: u
   };
 
   return {
-    /** Seconds left on a lock, or 0. */
-    async lockedFor(email: string): Promise<number> {
+    /** Seconds left on a lock (0 if none), and whether a success has history to clear. */
+    async check(email: string): Promise<{ lockedFor: number; history: boolean }> {
+      const k = keys(email);
       try {
-        const ttl = await redis.ttl(keys(email).lock);
-        return Math.max(ttl, 0);
+        const [ttl, history] = (await redis.eval(CHECK, 3, k.failures, k.level, k.lock)) as [
+          number,
+          number,
+        ];
+        return { lockedFor: Math.max(ttl, 0), history: history > 0 };
       } catch (err) {
         onError(err);
-        return 0;
+        return { lockedFor: 0, history: true }; // unknown: let it try to clear later
       }
     },
     /** Records a failure; returns the lock length if this failure started one, else 0. */

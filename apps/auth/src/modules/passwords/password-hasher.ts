@@ -1,7 +1,10 @@
 // argon2id through @node-rs/argon2 (a maintained Rust binding). hash and verify run on
-// libuv's thread pool, so a login storm queues there instead of blocking the event loop.
+// libuv's thread pool, so a login storm queues there instead of blocking the event loop —
+// but no more of them at once than there are cores: four hashing threads on one core starve
+// the event loop of CPU just as surely as hashing on it would (docs/performance.md).
 // Passwords are NFKC-normalized first (NIST 800-63B), so the same password typed on two
 // keyboards hashes the same. See docs/password-storage.md.
+import { availableParallelism } from 'node:os';
 import { hash, verify } from '@node-rs/argon2';
 
 export interface HashParams {
@@ -12,19 +15,37 @@ export interface HashParams {
 
 const PHC = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$/;
 
-export function createPasswordHasher(params: HashParams) {
+/** At most `limit` of the wrapped calls run at once; the rest wait in order. */
+export function limiter(limit: number) {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(work: () => Promise<T>): Promise<T> => {
+    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    running += 1;
+    try {
+      return await work();
+    } finally {
+      running -= 1;
+      waiting.shift()?.();
+    }
+  };
+}
+
+export function createPasswordHasher(params: HashParams, concurrency = 0) {
   // algorithm 2 = argon2id (the enum is a const enum, unusable under verbatimModuleSyntax).
   const options = { algorithm: 2, outputLen: 32, ...params } as const;
+  // availableParallelism honours CPU affinity (taskset, container CPU sets) on Linux.
+  const slot = limiter(concurrency > 0 ? concurrency : availableParallelism());
   // Verified against when the email is unknown, so that path costs the same as a real one.
   const dummy = hash('not-a-real-password, only here for timing', options);
 
   return {
     params,
-    hash: (password: string) => hash(password.normalize('NFKC'), options),
+    hash: (password: string) => slot(() => hash(password.normalize('NFKC'), options)),
 
     async verify(phc: string, password: string): Promise<boolean> {
       try {
-        return await verify(phc, password.normalize('NFKC'));
+        return await slot(() => verify(phc, password.normalize('NFKC')));
       } catch {
         return false; // a malformed stored hash must not become a 500 or a login
       }
@@ -32,7 +53,8 @@ export function createPasswordHasher(params: HashParams) {
 
     /** Burns one verification's worth of time; always false. */
     async verifyDummy(password: string): Promise<false> {
-      await verify(await dummy, password.normalize('NFKC')).catch(() => false);
+      const phc = await dummy;
+      await slot(() => verify(phc, password.normalize('NFKC'))).catch(() => false);
       return false;
     },
 

@@ -13,7 +13,7 @@ import type { AccessTokenIssuer } from './access-tokens.ts';
 import {
   findByHash,
   findServiceClient,
-  insertFamily,
+  insertFamilyWithToken,
   insertRefreshToken,
   markUsed,
   revokeAllFamilies,
@@ -55,10 +55,7 @@ export function tokenService(deps: {
     async startFamily(userId: string): Promise<TokenPair> {
       const refreshToken = newRefreshToken();
       const expiresAt = new Date(Date.now() + deps.refreshTtlSec * 1000);
-      await db.transaction(async (tx) => {
-        const familyId = await insertFamily(tx, userId, expiresAt);
-        await insertRefreshToken(tx, familyId, sha256(refreshToken));
-      });
+      await insertFamilyWithToken(db, userId, expiresAt, sha256(refreshToken));
       const { accessToken, expiresIn } = await accessFor(userId);
       return { accessToken, refreshToken, expiresIn };
     },
