@@ -226,6 +226,38 @@ describe('roles granted at auth decide what catalog allows', () => {
   });
 });
 
+describe('a browser holding only the session cookie', () => {
+  it('exchanges it (with its CSRF token) for a short JWT that catalog accepts', async () => {
+    const staff = await userWithRole(auth, 'staff');
+    const login = await fetch(`${auth.url}/v1/sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: staff.email, password: PASSWORD }),
+    });
+    expect(login.status).toBe(201);
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    expect(cookie).toMatch(/^meridian_session=/);
+    const { csrfToken } = (await login.json()) as { csrfToken: string };
+
+    // Catalog knows nothing of auth's cookie: it wants a token.
+    const withCookie = await fetch(`${catalog.url}/v1/categories`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/json' },
+      body: JSON.stringify(newCategory('cookie-only')),
+    });
+    expect(withCookie.status).toBe(401);
+
+    const exchange = await fetch(`${auth.url}/v1/sessions/current/token`, {
+      method: 'POST',
+      headers: { cookie, 'x-csrf-token': csrfToken },
+    });
+    expect(exchange.status).toBe(200);
+    const { access_token } = (await exchange.json()) as { access_token: string };
+    const created = await createCategory(catalog, access_token, newCategory('via-exchange'));
+    expect(created.status).toBe(201);
+  });
+});
+
 describe('service identity: a client-credentials token from auth, used at catalog', () => {
   it('ServiceTokenSource fetches once, and catalog sees a service principal with its scopes only', async () => {
     // A service client as the seed makes them (secret stored argon2-hashed).
