@@ -48,6 +48,7 @@ export const authService: FastifyPluginAsync<AuthServiceOptions> = async (
       parallelism: config.AUTH_HASH_PARALLELISM,
     },
     config.AUTH_HASH_CONCURRENCY,
+    config.AUTH_HASH_QUEUE_MAX,
   );
   const lockout = createLockout(
     app.redis,

@@ -32,6 +32,7 @@ export const ConfigSchema = Type.Object({
   AUTH_HASH_ITERATIONS: int(1, 10, 2, 'argon2id time cost'),
   AUTH_HASH_PARALLELISM: int(1, 8, 1, 'argon2id lanes'),
   AUTH_HASH_CONCURRENCY: int(0, 64, 0, 'Hashes at once; 0 = the CPUs this process may use'),
+  AUTH_HASH_QUEUE_MAX: int(1, 100_000, 256, 'Hashes waiting; past it, 503 auth-busy'),
 
   // --- Login protection ---
   AUTH_LOCKOUT_THRESHOLD: int(2, 100, 5, 'Failures in a row that lock an account'),

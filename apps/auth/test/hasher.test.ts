@@ -1,7 +1,11 @@
 // The password hasher: argon2id PHC strings, rehash detection, and no more hashes at once
 // than the cores allow.
 import { describe, expect, it } from 'vitest';
-import { createPasswordHasher, limiter } from '../src/modules/passwords/password-hasher.ts';
+import {
+  createPasswordHasher,
+  HasherBusyError,
+  limiter,
+} from '../src/modules/passwords/password-hasher.ts';
 
 describe('password hasher', () => {
   it('makes argon2id PHC strings with the configured parameters, and verifies them', async () => {
@@ -58,5 +62,45 @@ describe('limiter', () => {
     const slot = limiter(1);
     await expect(slot(async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     expect(await slot(async () => 'next')).toBe('next');
+  });
+});
+
+describe('load shedding', () => {
+  it('a full queue refuses at once with 503 auth-busy instead of waiting', async () => {
+    const slot = limiter(1, 1);
+    let release: () => void = () => {};
+    const first = slot(() => new Promise<void>((r) => (release = r)));
+    const second = slot(async () => 'queued');
+    await expect(slot(async () => 'third')).rejects.toBeInstanceOf(HasherBusyError);
+    await expect(slot(async () => 'third')).rejects.toMatchObject({ statusCode: 503, code: 'auth-busy' });
+    release();
+    await first;
+    expect(await second).toBe('queued');
+  });
+
+  it('over HTTP: a login storm past the queue gets 503 with Retry-After, the rest succeed', async () => {
+    const { createAuthApp, register, PASSWORD } = await import('./helpers.ts');
+    const t = await createAuthApp({ AUTH_HASH_CONCURRENCY: '1', AUTH_HASH_QUEUE_MAX: '2', AUTH_HASH_MEMORY_KIB: '19456', AUTH_HASH_ITERATIONS: '2' });
+    try {
+      const { email } = await register(t.app);
+      const results = await Promise.all(
+        Array.from({ length: 8 }, () =>
+          t.app.inject({
+            method: 'POST',
+            url: '/v1/auth/token',
+            payload: { grant_type: 'password', username: email, password: PASSWORD },
+          }),
+        ),
+      );
+      const statuses = results.map((r) => r.statusCode);
+      expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(3);
+      const busy = results.filter((r) => r.statusCode === 503);
+      expect(busy.length).toBeGreaterThan(0);
+      expect(busy[0]?.json().type).toBe('urn:meridian:problem:auth-busy');
+      expect(busy[0]?.headers['retry-after']).toBe('1');
+      expect(statuses.every((s) => s === 200 || s === 503)).toBe(true);
+    } finally {
+      await t.close();
+    }
   });
 });

@@ -118,6 +118,22 @@ describe('login rate limits', () => {
     expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
   });
 
+  it('a made-up Basic header does not move a password login to another budget', async () => {
+    const { email } = await register(t.app);
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/v1/auth/token',
+        remoteAddress: `10.3.3.${i + 1}`,
+        headers: { authorization: `Basic ${Buffer.from(`decoy-${i}:x`).toString('base64')}` },
+        payload: { grant_type: 'password', username: email, password: PASSWORD },
+      });
+      statuses.push(res.statusCode);
+    }
+    expect(statuses).toEqual([200, 200, 200, 429]);
+  });
+
   it('per IP: many accounts from one address → 429; another address still gets in', async () => {
     const users = await Promise.all(Array.from({ length: 7 }, () => register(t.app)));
     const codes: number[] = [];

@@ -221,7 +221,7 @@ export async function createService<RoutesOptions extends Record<string, unknown
       new AppError({
         status: 429,
         code: 'rate-limited',
-        detail: `Rate limit of ${context.max} requests per ${context.after} exceeded; retry after ${Math.ceil(context.ttl / 1000)} s.`,
+        detail: `Rate limit of ${context.max} requests per ${Math.round(config.RATE_LIMIT_WINDOW_MS / 1000)} s exceeded; retry after ${Math.ceil(context.ttl / 1000)} s.`,
       }),
   });
 

@@ -4,6 +4,7 @@
 // are also a CPU-exhaustion guard. @fastify/rate-limit's route hooks run only one limiter per request,
 // so this preHandler calls two limiters built with createRateLimit and answers 429 itself.
 import { createHash } from 'node:crypto';
+import { normalizeIP } from '@fastify/rate-limit';
 import { AppError } from '@meridian/errors';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { normalizeEmail } from '../modules/credentials/email.ts';
@@ -25,7 +26,8 @@ export function loginLimits(app: FastifyInstance, s: LoginLimitSettings) {
   const byIp = app.createRateLimit({
     max: s.perIp,
     timeWindow: s.windowMs,
-    keyGenerator: (req) => `${s.name}-ip:${req.ip}`,
+    // IPv6 by /64, as the kit's limiter does: one host owns a whole /64 and could step through it.
+    keyGenerator: (req) => `${s.name}-ip:${normalizeIP(req.ip)}`,
     allowList: never,
   });
   const byAccount = app.createRateLimit({

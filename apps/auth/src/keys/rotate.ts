@@ -27,7 +27,9 @@ export async function rotate(
   const staged = keys.find((k) => k.next === true);
   if (staged) {
     // A promotion right after staging would sign with a key no verifier has seen yet.
-    const age = (opts.now ?? Math.floor(Date.now() / 1000)) - (staged.created ?? 0);
+    const now = opts.now ?? Math.floor(Date.now() / 1000);
+    // No `created` (hand-edited JSON): we cannot tell how long it was published, so wait.
+    const age = now - (staged.created ?? now);
     if (age < PUBLISH_BEFORE_SIGNING_SEC && !opts.force) {
       throw new Error(
         `${staged.kid} was staged ${age} s ago: restart auth, wait until every replica has served it for ${PUBLISH_BEFORE_SIGNING_SEC} s, then promote (--force skips this check)`,
@@ -51,16 +53,22 @@ export async function rotate(
 // Run as a script (not when a test imports rotate()).
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const config = loadConfigOrExit(ConfigSchema);
-  const force = process.argv.includes('--force');
-  if (config.AUTH_SIGNING_KEYS) {
-    const { keys, message } = await rotate(parseKeysJson(config.AUTH_SIGNING_KEYS), { force });
-    process.stdout.write(`${JSON.stringify(keys)}\n`);
-    console.error(`auth: ${message}; set AUTH_SIGNING_KEYS to the line above`);
-  } else {
-    const { keys, message } = await rotate(await loadOrCreateKeyFile(config.AUTH_KEY_FILE), {
-      force,
-    });
-    await writeFile(config.AUTH_KEY_FILE, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
-    console.error(`auth: ${config.AUTH_KEY_FILE}: ${message}`);
+  try {
+    const force = process.argv.includes('--force');
+    if (config.AUTH_SIGNING_KEYS) {
+      const { keys, message } = await rotate(parseKeysJson(config.AUTH_SIGNING_KEYS), { force });
+      process.stdout.write(`${JSON.stringify(keys)}\n`);
+      console.error(`auth: ${message}; set AUTH_SIGNING_KEYS to the line above`);
+    } else {
+      const { keys, message } = await rotate(await loadOrCreateKeyFile(config.AUTH_KEY_FILE), {
+        force,
+      });
+      await writeFile(config.AUTH_KEY_FILE, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
+      console.error(`auth: ${config.AUTH_KEY_FILE}: ${message}`);
+    }
+  } catch (err) {
+    // A refusal is an answer, not a crash: one line, exit 1.
+    console.error(`auth keys:rotate: ${(err as Error).message}`);
+    process.exitCode = 1;
   }
 }

@@ -36,7 +36,19 @@ local ttl = redis.call('TTL', KEYS[3])
 local history = redis.call('EXISTS', KEYS[1], KEYS[2])
 return { ttl, history }`;
 
+// ioredis sends a defined command as EVALSHA (the script body only once per connection,
+// re-sent by itself after a NOSCRIPT), instead of the whole script on every login.
+type LockoutRedis = Redis & {
+  meridianLockoutCheck(a: string, b: string, c: string): Promise<[number, number]>;
+  meridianLockoutFail(...args: (string | number)[]): Promise<number>;
+};
+
 export function createLockout(redis: Redis, s: LockoutSettings, onError: (err: unknown) => void) {
+  const r = redis as LockoutRedis;
+  if (!('meridianLockoutCheck' in redis)) {
+    redis.defineCommand('meridianLockoutCheck', { numberOfKeys: 3, lua: CHECK });
+    redis.defineCommand('meridianLockoutFail', { numberOfKeys: 3, lua: RECORD_FAILURE });
+  }
   const keys = (email: string) => {
     const h = createHash('sha256').update(email).digest('hex').slice(0, 32);
     const base = `${s.prefix}auth:login:${h}`;
@@ -48,10 +60,7 @@ export function createLockout(redis: Redis, s: LockoutSettings, onError: (err: u
     async check(email: string): Promise<{ lockedFor: number; history: boolean }> {
       const k = keys(email);
       try {
-        const [ttl, history] = (await redis.eval(CHECK, 3, k.failures, k.level, k.lock)) as [
-          number,
-          number,
-        ];
+        const [ttl, history] = await r.meridianLockoutCheck(k.failures, k.level, k.lock);
         return { lockedFor: Math.max(ttl, 0), history: history > 0 };
       } catch (err) {
         onError(err);
@@ -62,9 +71,7 @@ export function createLockout(redis: Redis, s: LockoutSettings, onError: (err: u
     async recordFailure(email: string): Promise<number> {
       const k = keys(email);
       try {
-        const secs = await redis.eval(
-          RECORD_FAILURE,
-          3,
+        const secs = await r.meridianLockoutFail(
           k.failures,
           k.level,
           k.lock,

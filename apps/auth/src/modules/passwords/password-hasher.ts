@@ -5,6 +5,7 @@
 // Passwords are NFKC-normalized first (NIST 800-63B), so the same password typed on two
 // keyboards hashes the same. See docs/password-storage.md.
 import { availableParallelism } from 'node:os';
+import { AppError } from '@meridian/errors';
 import { hash, verify } from '@node-rs/argon2';
 
 export interface HashParams {
@@ -15,12 +16,33 @@ export interface HashParams {
 
 const PHC = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$/;
 
-/** At most `limit` of the wrapped calls run at once; the rest wait in order. */
-export function limiter(limit: number) {
+/**
+ * Thrown when the queue is full: shed the request now (503, retry in a second) rather than
+ * answer it after the client has given up, with the CPU already spent.
+ */
+export class HasherBusyError extends AppError {
+  constructor() {
+    super({
+      status: 503,
+      code: 'auth-busy',
+      detail: 'Too many logins are being checked right now; retry in a second.',
+      headers: { 'retry-after': '1' },
+    });
+  }
+}
+
+/**
+ * At most `limit` of the wrapped calls run at once; the rest wait in order, up to
+ * `maxWaiting` of them — past that a call fails at once with HasherBusyError.
+ */
+export function limiter(limit: number, maxWaiting = Number.POSITIVE_INFINITY) {
   let running = 0;
   const waiting: (() => void)[] = [];
   return async <T>(work: () => Promise<T>): Promise<T> => {
-    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    if (running >= limit) {
+      if (waiting.length >= maxWaiting) throw new HasherBusyError();
+      await new Promise<void>((resolve) => waiting.push(resolve));
+    }
     running += 1;
     try {
       return await work();
@@ -31,11 +53,11 @@ export function limiter(limit: number) {
   };
 }
 
-export function createPasswordHasher(params: HashParams, concurrency = 0) {
+export function createPasswordHasher(params: HashParams, concurrency = 0, maxQueued = 256) {
   // algorithm 2 = argon2id (the enum is a const enum, unusable under verbatimModuleSyntax).
   const options = { algorithm: 2, outputLen: 32, ...params } as const;
   // availableParallelism honours CPU affinity (taskset, container CPU sets) on Linux.
-  const slot = limiter(concurrency > 0 ? concurrency : availableParallelism());
+  const slot = limiter(concurrency > 0 ? concurrency : availableParallelism(), maxQueued);
   // Verified against when the email is unknown, so that path costs the same as a real one.
   const dummy = hash('not-a-real-password, only here for timing', options);
 
@@ -46,7 +68,8 @@ export function createPasswordHasher(params: HashParams, concurrency = 0) {
     async verify(phc: string, password: string): Promise<boolean> {
       try {
         return await slot(() => verify(phc, password.normalize('NFKC')));
-      } catch {
+      } catch (err) {
+        if (err instanceof HasherBusyError) throw err;
         return false; // a malformed stored hash must not become a 500 or a login
       }
     },
@@ -54,7 +77,9 @@ export function createPasswordHasher(params: HashParams, concurrency = 0) {
     /** Burns one verification's worth of time; always false. */
     async verifyDummy(password: string): Promise<false> {
       const phc = await dummy;
-      await slot(() => verify(phc, password.normalize('NFKC'))).catch(() => false);
+      await slot(() => verify(phc, password.normalize('NFKC'))).catch((err: unknown) => {
+        if (err instanceof HasherBusyError) throw err;
+      });
       return false;
     },
 
