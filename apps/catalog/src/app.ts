@@ -8,10 +8,13 @@ import type { Config } from './config.ts';
 import { createCatalogDb } from './db/client.ts';
 import { categoryRoutes } from './modules/categories/categories.routes.ts';
 import { categoryService } from './modules/categories/categories.service.ts';
+import { productRoutes } from './modules/products/products.routes.ts';
+import { productService } from './modules/products/products.service.ts';
 
 export const catalogService: FastifyPluginAsync = async (app) => {
   const db = createCatalogDb(app.pg);
   await app.register(categoryRoutes, { prefix: '/v1', categories: categoryService(db) });
+  await app.register(productRoutes, { prefix: '/v1', products: productService(db) });
 };
 
 export async function buildApp(config: Config): Promise<ServiceInstance> {

@@ -77,6 +77,50 @@ describe('GET /v1/categories/:id', () => {
     expect(res.statusCode).toBe(400);
     expect(res.json().errors[0]).toMatchObject({ in: 'params', pointer: '/id' });
   });
+
+  it('when the id is a urn:uuid:, returns 400, not a 500 from Postgres', async () => {
+    const res = await t.app.inject({
+      url: '/v1/categories/urn:uuid:00000000-0000-4000-8000-000000000000',
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors[0]).toMatchObject({ in: 'params', pointer: '/id' });
+  });
+});
+
+describe('GET /v1/categories/:id/breadcrumb', () => {
+  it('returns the path from the root down to the category, grandchildren included', async () => {
+    const { rows } = await t.app.pg.query<{ id: string }>(
+      "INSERT INTO catalog.categories (slug, name, parent_id) VALUES ('gaming-laptops', 'Gaming', $1) RETURNING id",
+      [laptopsId],
+    );
+    const res = await t.app.inject({ url: `/v1/categories/${rows[0]?.id}/breadcrumb` });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().items.map((c: { slug: string }) => c.slug)).toEqual([
+      'electronics',
+      'laptops',
+      'gaming-laptops',
+    ]);
+    expect(res.json().items[1]).toEqual({
+      id: laptopsId,
+      parentId: electronicsId,
+      slug: 'laptops',
+      name: 'Laptops',
+      createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
+    });
+  });
+
+  it('for a root, returns the root alone', async () => {
+    const res = await t.app.inject({ url: `/v1/categories/${electronicsId}/breadcrumb` });
+    expect(res.json().items.map((c: { id: string }) => c.id)).toEqual([electronicsId]);
+  });
+
+  it('when the id is unknown, returns 404; when it is not a uuid, 400', async () => {
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    expect((await t.app.inject({ url: `/v1/categories/${unknown}/breadcrumb` })).statusCode).toBe(
+      404,
+    );
+    expect((await t.app.inject({ url: '/v1/categories/x/breadcrumb' })).statusCode).toBe(400);
+  });
 });
 
 describe('POST /v1/categories', () => {
@@ -122,6 +166,7 @@ describe('POST /v1/categories', () => {
     ['a slug that is not lowercase kebab-case', { name: 'X', slug: 'Big Deals' }, '/slug'],
     ['a slug with a trailing dash', { name: 'X', slug: 'deals-' }, '/slug'],
     ['an empty name', { name: '', slug: 'x-2' }, '/name'],
+    ['a NUL character in the name', { name: 'a\u0000', slug: 'x-5' }, '/name'],
     ['a missing name', { slug: 'x-3' }, '/name'],
     ['a parentId that is not a uuid', { name: 'X', slug: 'x-4', parentId: '1' }, '/parentId'],
   ])('refuses %s with 400 naming the field, and writes nothing', async (_case, body, pointer) => {

@@ -1,3 +1,13 @@
 // The catalog schema's tables, for drizzle-kit and the typed client.
 export { type CategoryRow, categories, type NewCategoryRow } from './categories.ts';
+export {
+  type NewProductRow,
+  PRODUCT_STATUSES,
+  type ProductAttributes,
+  type ProductImageRow,
+  type ProductRow,
+  type ProductStatus,
+  productImages,
+  products,
+} from './products.ts';
 export { catalogSchema } from './schema.ts';

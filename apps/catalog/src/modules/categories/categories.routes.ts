@@ -48,6 +48,21 @@ export const categoryRoutes: RoutePlugin<{ categories: CategoryService }> = asyn
     async (request) => categories.get(request.params.id),
   );
 
+  app.get(
+    '/categories/:id/breadcrumb',
+    {
+      onRequest: app.auth.optional,
+      schema: {
+        tags: ['categories'],
+        summary: 'The path from the root down to a category, itself last',
+        security: optionalBearer,
+        params: CategoryParamsSchema,
+        response: { 200: CategoryListSchema, 400: Problem, 401: Problem, 404: Problem },
+      },
+    },
+    async (request) => ({ items: await categories.breadcrumb(request.params.id) }),
+  );
+
   app.post(
     '/categories',
     {

@@ -1,6 +1,7 @@
 // Wire shapes for categories: what clients send and receive (validated and serialized by
 // these schemas, and documented in OpenAPI from them).
 import { type Static, Type } from 'typebox';
+import { textSchema, uuidSchema } from '../../schemas/fields.ts';
 
 export const CategorySchema = Type.Object(
   {
@@ -16,14 +17,14 @@ export const CategorySchema = Type.Object(
 export const CategoryListSchema = Type.Object({ items: Type.Array(CategorySchema) });
 
 export const CategoryParamsSchema = Type.Object(
-  { id: Type.String({ format: 'uuid' }) },
+  { id: uuidSchema() },
   { additionalProperties: false },
 );
 
 // Closed: an unknown field is a 400, not silently dropped.
 export const CreateCategorySchema = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 100 }),
+    name: textSchema({ minLength: 1, maxLength: 100 }),
     slug: Type.String({
       pattern: '^[a-z0-9]+(-[a-z0-9]+)*$',
       maxLength: 64,
@@ -31,7 +32,7 @@ export const CreateCategorySchema = Type.Object(
       examples: ['espresso-machines'],
     }),
     parentId: Type.Optional(
-      Type.Union([Type.String({ format: 'uuid' }), Type.Null()], {
+      Type.Union([uuidSchema(), Type.Null()], {
         description: 'An existing category; null or absent for a root',
       }),
     ),

@@ -2,7 +2,12 @@
 import { AppError, conflict, notFound } from '@meridian/errors';
 import type { CatalogDb } from '../../db/client.ts';
 import type { CategoryRow } from '../../db/schema/index.ts';
-import { findAllCategories, findCategoryById, insertCategory } from './categories.repository.ts';
+import {
+  findAllCategories,
+  findCategoryById,
+  findCategoryPath,
+  insertCategory,
+} from './categories.repository.ts';
 import type { Category, NewCategory } from './categories.schemas.ts';
 
 const toCategory = (row: CategoryRow): Category => ({
@@ -38,6 +43,12 @@ export function categoryService(db: CatalogDb) {
       const row = await findCategoryById(db, id);
       if (!row) throw notFound(`Category ${id} does not exist.`);
       return toCategory(row);
+    },
+    /** The categories from the root down to this one, itself included. */
+    async breadcrumb(id: string): Promise<Category[]> {
+      const path = await findCategoryPath(db, id);
+      if (path.length === 0) throw notFound(`Category ${id} does not exist.`);
+      return path.map(toCategory);
     },
     async create(input: NewCategory): Promise<Category> {
       const parentId = input.parentId ?? null;

@@ -1,0 +1,20 @@
+// Field schemas catalog's modules share, each shaped by what Postgres accepts: a value that
+// passes the schema but not Postgres would surface as a 500 instead of a 400 naming the field.
+import { type TString, Type } from 'typebox';
+
+type StringOptions = Parameters<typeof Type.String>[0];
+
+/**
+ * A UUID. `format: 'uuid'` alone also accepts the `urn:uuid:` form, which Postgres's uuid type
+ * refuses; the pattern keeps the plain 8-4-4-4-12 form, the format stays for OpenAPI.
+ */
+export const uuidSchema = (opts: StringOptions = {}): TString =>
+  Type.String({
+    format: 'uuid',
+    pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+    ...opts,
+  });
+
+/** Free text. JSON may carry U+0000, but Postgres text and jsonb cannot store it. */
+export const textSchema = (opts: StringOptions = {}): TString =>
+  Type.String({ pattern: '^[^\\u0000]*$', ...opts });
