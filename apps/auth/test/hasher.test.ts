@@ -72,7 +72,10 @@ describe('load shedding', () => {
     const first = slot(() => new Promise<void>((r) => (release = r)));
     const second = slot(async () => 'queued');
     await expect(slot(async () => 'third')).rejects.toBeInstanceOf(HasherBusyError);
-    await expect(slot(async () => 'third')).rejects.toMatchObject({ statusCode: 503, code: 'auth-busy' });
+    await expect(slot(async () => 'third')).rejects.toMatchObject({
+      statusCode: 503,
+      code: 'auth-busy',
+    });
     release();
     await first;
     expect(await second).toBe('queued');
@@ -80,7 +83,12 @@ describe('load shedding', () => {
 
   it('over HTTP: a login storm past the queue gets 503 with Retry-After, the rest succeed', async () => {
     const { createAuthApp, register, PASSWORD } = await import('./helpers.ts');
-    const t = await createAuthApp({ AUTH_HASH_CONCURRENCY: '1', AUTH_HASH_QUEUE_MAX: '2', AUTH_HASH_MEMORY_KIB: '19456', AUTH_HASH_ITERATIONS: '2' });
+    const t = await createAuthApp({
+      AUTH_HASH_CONCURRENCY: '1',
+      AUTH_HASH_QUEUE_MAX: '2',
+      AUTH_HASH_MEMORY_KIB: '19456',
+      AUTH_HASH_ITERATIONS: '2',
+    });
     try {
       const { email } = await register(t.app);
       const results = await Promise.all(
