@@ -98,10 +98,50 @@ export function sendProblem(
   return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(doc));
 }
 
+// SQLSTATEs that mean "not now" rather than "wrong": statement/lock timeouts, too many
+// connections, the server shutting down or unreachable (class 08), a serialization retry.
+const UNAVAILABLE_SQLSTATES = new Set([
+  '57014',
+  '55P03',
+  '53300',
+  '57P01',
+  '57P02',
+  '57P03',
+  '40001',
+  '40P01',
+]);
+
+/** Duck-typed (this package does not depend on pg): the driver's and the pool's errors. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 3; depth++) {
+    const { code, message } = e as { code?: unknown; message?: unknown };
+    if (typeof code === 'string' && (UNAVAILABLE_SQLSTATES.has(code) || code.startsWith('08'))) {
+      return true;
+    }
+    // pg.Pool's acquire timeout and a connection that died mid-query carry no SQLSTATE.
+    if (
+      typeof message === 'string' &&
+      /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED/.test(
+        message,
+      )
+    ) {
+      return true;
+    }
+    e = (e as { cause?: unknown }).cause; // drizzle wraps the driver's error
+  }
+  return false;
+}
+
 const problemPlugin: FastifyPluginAsync = async (app) => {
   app.setErrorHandler((error: FastifyError | AppError | Error, request, reply) => {
     const raw = (error as { statusCode?: unknown }).statusCode;
-    const status = typeof raw === 'number' && raw >= 400 && raw <= 599 ? raw : 500;
+    let status = typeof raw === 'number' && raw >= 400 && raw <= 599 ? raw : 500;
+    // The database being away or overloaded is not a bug in this request: 503 + Retry-After,
+    // so clients and load balancers back off and retry instead of reporting a crash.
+    if (status === 500 && isDatabaseUnavailable(error)) {
+      status = 503;
+      reply.header('retry-after', '1');
+    }
 
     // Our own AppErrors carry details written for clients, whatever their status (a 503
     // with Retry-After, say). Anything else that reaches 5xx is a bug: log it, mask it.

@@ -118,3 +118,35 @@ describe('fieldErrors', () => {
     ]);
   });
 });
+
+describe('database unavailable → 503, not 500', () => {
+  const pgError = (code: string, message = 'pg says no') =>
+    Object.assign(new Error(message), { code });
+  it.each([
+    ['a statement timeout (57014)', pgError('57014')],
+    ['too many connections (53300)', pgError('53300')],
+    ['the server shutting down (57P01)', pgError('57P01')],
+    ['a connection failure (08006)', pgError('08006')],
+    ['a deadlock (40P01)', pgError('40P01')],
+    ["the pool's acquire timeout", new Error('timeout exceeded when trying to connect')],
+    ['a connection dropped mid-query', new Error('Connection terminated unexpectedly')],
+    [
+      'drizzle wrapping the driver error',
+      Object.assign(new Error('Failed query'), { cause: pgError('57014') }),
+    ],
+  ])('%s', async (_label, error) => {
+    const app = await appThrowing(error);
+    const res = await app.inject({ url: '/thing' });
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('1');
+    expect(res.json()).toMatchObject({ code: 'service-unavailable', status: 503 });
+    expect(res.body).not.toContain('pg says no');
+  });
+
+  it('other database errors stay a masked 500 (a constraint violation is a bug to fix)', async () => {
+    const app = await appThrowing(pgError('23505', 'duplicate key value'));
+    const res = await app.inject({ url: '/thing' });
+    expect(res.statusCode).toBe(500);
+    expect(res.body).not.toContain('duplicate key');
+  });
+});
