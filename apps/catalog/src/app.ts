@@ -8,13 +8,28 @@ import type { Config } from './config.ts';
 import { createCatalogDb } from './db/client.ts';
 import { categoryRoutes } from './modules/categories/categories.routes.ts';
 import { categoryService } from './modules/categories/categories.service.ts';
+import { inventoryRoutes } from './modules/inventory/inventory.routes.ts';
+import { inventoryService, startExpirySweep } from './modules/inventory/inventory.service.ts';
 import { productRoutes } from './modules/products/products.routes.ts';
 import { productService } from './modules/products/products.service.ts';
 
-export const catalogService: FastifyPluginAsync = async (app) => {
+export const catalogService: FastifyPluginAsync<{ config: Config }> = async (app, { config }) => {
   const db = createCatalogDb(app.pg);
   await app.register(categoryRoutes, { prefix: '/v1', categories: categoryService(db) });
   await app.register(productRoutes, { prefix: '/v1', products: productService(db) });
+  await app.register(inventoryRoutes, { prefix: '/v1', inventory: inventoryService(db) });
+
+  // Held reservations past their deadline give their stock back. Every replica sweeps; SKIP
+  // LOCKED lets them share the work. The jobs service will take this over as a repeatable job.
+  if (config.RESERVATION_EXPIRY_INTERVAL_MS > 0) {
+    const sweep = startExpirySweep(db, {
+      intervalMs: config.RESERVATION_EXPIRY_INTERVAL_MS,
+      log: app.log,
+    });
+    // This scope closes before the pool (registered earlier, closed later), so a sweep in
+    // flight still has its connections.
+    app.addHook('onClose', () => sweep.stop());
+  }
 };
 
 export async function buildApp(config: Config): Promise<ServiceInstance> {
@@ -24,5 +39,6 @@ export async function buildApp(config: Config): Promise<ServiceInstance> {
     description: 'Products, categories and inventory.',
     config,
     routes: catalogService,
+    routesOptions: { config },
   });
 }

@@ -1,11 +1,12 @@
 // `pnpm db:seed`: demo categories (upsert by slug) and a few products under them (inserted
-// once by SKU, so edits made through the API survive a restart); safe on every start.
+// once by SKU, so edits made through the API survive a restart) with some stock each (set
+// once, likewise); safe on every start.
 import { loadConfigOrExit } from '@meridian/config';
 import { createPool } from '@meridian/db';
 import { sql } from 'drizzle-orm';
 import { ConfigSchema } from '../config.ts';
 import { createCatalogDb } from './client.ts';
-import { categories, type ProductAttributes, products } from './schema/index.ts';
+import { categories, inventory, type ProductAttributes, products } from './schema/index.ts';
 
 const TREE: Array<{ slug: string; name: string; parent?: string }> = [
   { slug: 'electronics', name: 'Electronics' },
@@ -82,6 +83,9 @@ const PRODUCTS: Array<{
   },
 ];
 
+/** Units on hand for each demo product, so reservations can be tried at once. */
+const DEMO_ON_HAND = 25;
+
 const config = loadConfigOrExit(ConfigSchema);
 const pool = createPool({
   connectionString: config.DATABASE_URL,
@@ -114,8 +118,17 @@ try {
         categoryId: sql`(SELECT id FROM catalog.categories WHERE slug = ${p.category})`,
       })
       .onConflictDoNothing({ target: products.sku });
+    await db
+      .insert(inventory)
+      .values({
+        productId: sql`(SELECT id FROM catalog.products WHERE sku = ${p.sku})`,
+        onHand: DEMO_ON_HAND,
+      })
+      .onConflictDoNothing({ target: inventory.productId });
   }
-  console.error(`catalog: seeded ${TREE.length} categories, ${PRODUCTS.length} products`);
+  console.error(
+    `catalog: seeded ${TREE.length} categories, ${PRODUCTS.length} products with ${DEMO_ON_HAND} in stock`,
+  );
 } finally {
   await pool.end();
 }

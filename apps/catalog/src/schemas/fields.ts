@@ -5,8 +5,9 @@ import { type TString, Type } from 'typebox';
 type StringOptions = Parameters<typeof Type.String>[0];
 
 /**
- * A UUID. `format: 'uuid'` alone also accepts the `urn:uuid:` form, which Postgres's uuid type
- * refuses; the pattern keeps the plain 8-4-4-4-12 form, the format stays for OpenAPI.
+ * A UUID in the plain 8-4-4-4-12 form. The kit's validator already refuses `urn:uuid:`
+ * (packages/service-kit/src/validation.ts); the pattern keeps this schema strict on its own,
+ * e.g. for OpenAPI readers and clients that validate locally.
  */
 export const uuidSchema = (opts: StringOptions = {}): TString =>
   Type.String({

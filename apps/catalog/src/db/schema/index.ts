@@ -1,6 +1,16 @@
 // The catalog schema's tables, for drizzle-kit and the typed client.
 export { type CategoryRow, categories, type NewCategoryRow } from './categories.ts';
 export {
+  type InventoryRow,
+  inventory,
+  RESERVATION_STATUSES,
+  type ReservationLineRow,
+  type ReservationRow,
+  type ReservationStatus,
+  reservationLines,
+  reservations,
+} from './inventory.ts';
+export {
   type NewProductRow,
   PRODUCT_STATUSES,
   type ProductAttributes,

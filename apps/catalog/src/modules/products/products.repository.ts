@@ -108,8 +108,9 @@ export interface ProductPageOptions {
 /** A listed row with its exact sort key for the next cursor. */
 export type ProductPageRow = ProductRecord & { createdAtKey: string };
 
-// Microseconds, in UTC: a JS Date keeps milliseconds only, and a cursor rounded down to the
-// millisecond would bring back the rows that share it, so the key goes out as Postgres text.
+// Microseconds, in UTC: a JS Date keeps milliseconds only. A cursor rounded down to the
+// millisecond sits before its own row, so a descending page would skip the rows that fall
+// between the rounded key and the real one; the key goes out as Postgres text instead.
 const createdAtKey = sql<string>`to_char(${products.createdAt} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 // The category and every category below it. UNION (not UNION ALL) drops rows already seen,
