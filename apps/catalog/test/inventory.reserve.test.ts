@@ -115,7 +115,8 @@ describe('POST /v1/inventory/reservations: no oversell under concurrency', () =>
         }),
       ),
     );
-    // A deadlock would surface as a 500 (Postgres aborts one transaction with 40P01).
+    // A deadlock would surface as a 503 (Postgres aborts one transaction with 40P01; the kit
+    // answers "try again"), so the exact 201/409 split below is what proves there was none.
     expect(countBy(responses.map((r) => r.statusCode))).toEqual({ 201: 20, 409: 20 });
     expect(await stockOf(f, a)).toEqual({ onHand: 20, reserved: 20 });
     expect(await stockOf(f, b)).toEqual({ onHand: 20, reserved: 20 });
