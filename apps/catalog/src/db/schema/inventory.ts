@@ -2,7 +2,16 @@
 // defence: whatever the code does, on_hand and reserved cannot go negative and no more can be
 // reserved than is on hand (see the inventory module for how requests stay within them).
 import { sql } from 'drizzle-orm';
-import { check, index, integer, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import {
+  check,
+  index,
+  integer,
+  primaryKey,
+  text,
+  timestamp,
+  unique,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { products } from './products.ts';
 import { catalogSchema } from './schema.ts';
 
@@ -34,9 +43,10 @@ export const reservations = catalogSchema.table(
   'reservations',
   {
     id: uuid().primaryKey().defaultRandom(),
-    // The caller's idempotency key: the unique index is what makes a retried or doubled
-    // request find the first one instead of reserving twice.
-    reservationKey: text().notNull().unique('reservations_reservation_key_unique'),
+    // The caller's idempotency key, unique per client (below): a retried or doubled request
+    // finds the first one instead of reserving twice, and one client's keys can neither
+    // collide with nor reveal another's.
+    reservationKey: text().notNull(),
     // Who reserved (a service client id): only they may read, confirm or release it.
     clientId: text().notNull(),
     // text + CHECK rather than a Postgres enum: a CHECK can be changed in one transaction.
@@ -46,6 +56,7 @@ export const reservations = catalogSchema.table(
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
+    unique('reservations_client_key_unique').on(t.clientId, t.reservationKey),
     check(
       'reservations_status_check',
       sql`${t.status} IN ('held', 'confirmed', 'released', 'expired')`,

@@ -148,7 +148,7 @@ export async function insertReservation(
       status: 'held',
       expiresAt: sql`now() + make_interval(secs => ${values.ttlSeconds})`,
     })
-    .onConflictDoNothing({ target: reservations.reservationKey })
+    .onConflictDoNothing({ target: [reservations.clientId, reservations.reservationKey] })
     .returning();
   return row ?? null;
 }
@@ -190,12 +190,15 @@ export async function findReservationById(
 
 export async function findReservationByKey(
   db: DbOrTx,
+  clientId: string,
   reservationKey: string,
 ): Promise<ReservationRecord | undefined> {
   const [row] = await db
     .select()
     .from(reservations)
-    .where(eq(reservations.reservationKey, reservationKey))
+    .where(
+      and(eq(reservations.clientId, clientId), eq(reservations.reservationKey, reservationKey)),
+    )
     .limit(1);
   return withLines(db, row);
 }

@@ -160,7 +160,7 @@ export function inventoryService(db: CatalogDb) {
         });
         if (!row) {
           // Used before, or by a twin that has just committed: compare, never reserve again.
-          const existing = await findReservationByKey(tx, input.reservationKey);
+          const existing = await findReservationByKey(tx, clientId, input.reservationKey);
           return { created: false as const, existing };
         }
 
@@ -197,7 +197,7 @@ export function inventoryService(db: CatalogDb) {
       if (!existing) {
         throw new Error(`reservation key ${input.reservationKey} conflicted but is gone`);
       }
-      if (existing.clientId !== clientId || !sameLines(existing.lines, lines)) {
+      if (!sameLines(existing.lines, lines)) {
         throw reservationKeyReused(input.reservationKey);
       }
       return { reservation: toReservation(existing), created: false };
