@@ -10,14 +10,31 @@ import { categoryRoutes } from './modules/categories/categories.routes.ts';
 import { categoryService } from './modules/categories/categories.service.ts';
 import { inventoryRoutes } from './modules/inventory/inventory.routes.ts';
 import { inventoryService, startExpirySweep } from './modules/inventory/inventory.service.ts';
+import { openProductCache } from './modules/products/products.cache.ts';
 import { productRoutes } from './modules/products/products.routes.ts';
 import { productService } from './modules/products/products.service.ts';
+import { searchRoutes } from './modules/search/search.routes.ts';
+import { searchService } from './modules/search/search.service.ts';
 
 export const catalogService: FastifyPluginAsync<{ config: Config }> = async (app, { config }) => {
   const db = createCatalogDb(app.pg);
   await app.register(categoryRoutes, { prefix: '/v1', categories: categoryService(db) });
-  await app.register(productRoutes, { prefix: '/v1', products: productService(db) });
+  // GET /v1/products/:id through the two-tier cache; its subscriber connection and the cache
+  // close with this scope, before the kit's request connection (registered earlier).
+  const productCache = await openProductCache({
+    redis: app.redis,
+    url: config.REDIS_URL,
+    prefix: config.REDIS_PREFIX,
+    ttlMs: config.PRODUCT_CACHE_TTL_MS,
+    localTtlMs: config.PRODUCT_CACHE_LOCAL_TTL_MS,
+    registry: app.metrics.registry,
+    log: app.log,
+  });
+  app.addHook('onClose', () => productCache.close());
+  const products = productService(db, { cache: productCache.cache });
+  await app.register(productRoutes, { prefix: '/v1', products });
   await app.register(inventoryRoutes, { prefix: '/v1', inventory: inventoryService(db) });
+  await app.register(searchRoutes, { prefix: '/v1', search: searchService(db) });
 
   // Held reservations past their deadline give their stock back. Every replica sweeps; SKIP
   // LOCKED lets them share the work. The jobs service will take this over as a repeatable job.

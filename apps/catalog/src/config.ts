@@ -1,5 +1,5 @@
-// The catalog service's environment: the kit's shared variables, its port, and how often it
-// sweeps expired stock reservations.
+// The catalog service's environment: the kit's shared variables, its port, how often it
+// sweeps expired stock reservations, and how long product reads stay cached.
 import { BaseConfigSchema, portSchema } from '@meridian/config';
 import { type Static, Type } from 'typebox';
 
@@ -8,6 +8,12 @@ export const ConfigSchema = Type.Object({
   PORT: portSchema(3002),
   // In-process until the jobs service runs the sweep as a repeatable job; 0 turns it off.
   RESERVATION_EXPIRY_INTERVAL_MS: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 30_000 }),
+  // Redis copy of GET /v1/products/:id. Every write invalidates it, so the TTL only bounds
+  // memory and the damage of a lost invalidation (Redis down during a write).
+  PRODUCT_CACHE_TTL_MS: Type.Integer({ minimum: 1_000, maximum: 86_400_000, default: 300_000 }),
+  // In-process copy in front of Redis: bounds how long an instance that missed an
+  // invalidation message (subscriber reconnecting) can serve an old product. 0 turns it off.
+  PRODUCT_CACHE_LOCAL_TTL_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 1_000 }),
 });
 
 export type Config = Static<typeof ConfigSchema>;
