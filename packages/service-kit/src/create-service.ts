@@ -1,7 +1,7 @@
 // createService builds the Fastify instance every Meridian service starts from, in the order
 // a reader should learn it: request ids, access log, errors and metrics; OpenAPI; security
 // headers; Redis, health and Postgres; rate limits; then, inside a CORS-enabled API scope,
-// access-token verification and the service's own routes (passed in as `routes`). It never
+// access-token verification, opt-in HTTP caching and the service's own routes (passed in as `routes`). It never
 // listens (see runService).
 // See docs/service-kit.md.
 import cors from '@fastify/cors';
@@ -37,6 +37,7 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import health from './health.ts';
+import { httpCache } from './http-cache.ts';
 import { securityHeaders } from './security-headers.ts';
 import { createValidatorCompiler } from './validation.ts';
 
@@ -244,6 +245,11 @@ export async function createService<RoutesOptions extends Record<string, unknown
         'ratelimit-limit',
         'ratelimit-remaining',
         'ratelimit-reset',
+        // Caching and versioning headers a browser client must be able to read.
+        'etag',
+        'deprecation',
+        'sunset',
+        'link',
       ],
     });
     if (opts.auth !== false) {
@@ -258,6 +264,9 @@ export async function createService<RoutesOptions extends Record<string, unknown
       });
       identify = api.auth.identify;
     }
+    // Opt-in HTTP caching (`config.httpCache` on a route): attached as each route is declared,
+    // so it must come before the routes.
+    await api.register(httpCache);
     await api.register(opts.routes, (opts.routesOptions ?? {}) as RoutesOptions);
     // The 404 lives in the API scope too, so a browser gets its CORS headers and can read
     // the problem document; and unknown routes count against the rate-limit budget

@@ -9,4 +9,10 @@ export {
   type ServiceOptions,
 } from './create-service.ts';
 export type { ReadinessCheck } from './health.ts';
+export {
+  type HttpCacheOptions,
+  httpCache,
+  ifNoneMatchMatches,
+  strongEtag,
+} from './http-cache.ts';
 export { type RunOptions, runService } from './run-service.ts';

@@ -22,6 +22,17 @@ const requiredBearer: Record<string, string[]>[] = [{ bearerAuth: [] }];
 const canSeeDrafts = (request: FastifyRequest) =>
   request.principal?.permissions.includes('catalog:write') ?? false;
 
+// HTTP caching on the public reads (the kit's http-cache.ts): a strong ETag, 304 on
+// If-None-Match, `public` for a CDN. The kit answers any request with Authorization
+// `private`. One product depends on the token (drafts need catalog:write), so it also varies
+// on Authorization; the list shows active products to everyone and does not.
+const PRODUCT_HTTP_CACHE = {
+  maxAgeSec: 60,
+  staleWhileRevalidateSec: 300,
+  vary: ['Authorization'],
+};
+const LIST_HTTP_CACHE = { maxAgeSec: 30, staleWhileRevalidateSec: 120 };
+
 export const productRoutes: RoutePlugin<{ products: ProductService }> = async (
   app,
   { products },
@@ -30,6 +41,7 @@ export const productRoutes: RoutePlugin<{ products: ProductService }> = async (
     '/products',
     {
       onRequest: app.auth.optional,
+      config: { httpCache: LIST_HTTP_CACHE },
       schema: {
         tags: ['products'],
         summary: 'List active products: filters, sort, keyset pagination',
@@ -49,6 +61,7 @@ export const productRoutes: RoutePlugin<{ products: ProductService }> = async (
     '/products/:id',
     {
       onRequest: app.auth.optional,
+      config: { httpCache: PRODUCT_HTTP_CACHE },
       schema: {
         tags: ['products'],
         summary: 'Get one product (drafts only with catalog:write)',
