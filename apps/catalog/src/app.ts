@@ -8,6 +8,7 @@ import type { Config } from './config.ts';
 import { createCatalogDb } from './db/client.ts';
 import { categoryRoutes } from './modules/categories/categories.routes.ts';
 import { categoryService } from './modules/categories/categories.service.ts';
+import { categoryRoutesV2 } from './modules/categories/categories.v2.routes.ts';
 import { inventoryRoutes } from './modules/inventory/inventory.routes.ts';
 import { inventoryService, startExpirySweep } from './modules/inventory/inventory.service.ts';
 import { openProductCache } from './modules/products/products.cache.ts';
@@ -18,7 +19,11 @@ import { searchService } from './modules/search/search.service.ts';
 
 export const catalogService: FastifyPluginAsync<{ config: Config }> = async (app, { config }) => {
   const db = createCatalogDb(app.pg);
-  await app.register(categoryRoutes, { prefix: '/v1', categories: categoryService(db) });
+  const categories = categoryService(db);
+  await app.register(categoryRoutes, { prefix: '/v1', categories });
+  // /v2 sits in the same kit scope as /v1 (CORS, auth, rate limit, problem+json 404); only
+  // the category list has a v2 so far, and /v1/categories points at it (Deprecation, Sunset).
+  await app.register(categoryRoutesV2, { prefix: '/v2', categories });
   // GET /v1/products/:id through the two-tier cache; its subscriber connection and the cache
   // close with this scope, before the kit's request connection (registered earlier).
   const productCache = await openProductCache({

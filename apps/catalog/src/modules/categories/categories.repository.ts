@@ -58,3 +58,38 @@ export async function findCategoryPath(db: DbOrTx, id: string): Promise<Category
     createdAt: new Date(r.created_at),
   }));
 }
+
+/** A category as the tree reads it: what a node shows, and the link to place it. */
+export type CategoryTreeRow = Pick<CategoryRow, 'id' | 'parentId' | 'slug' | 'name'>;
+
+/**
+ * Every category reachable from a root, in one recursive query, parents before their children
+ * (by depth) and siblings by name, then slug (unique, so the order is total and stable).
+ * Walking down from the roots rather than reading the table flat means a row caught in a
+ * parent cycle (only possible by hand-written SQL) is never reached, so the tree built from
+ * these rows cannot loop. Nodes deeper than MAX_CATEGORY_DEPTH are left out: the same stop the
+ * breadcrumb uses, and a bound on how deep the response nests.
+ */
+export async function findCategoryTree(db: DbOrTx): Promise<CategoryTreeRow[]> {
+  const { rows } = await db.execute<{
+    id: string;
+    parent_id: string | null;
+    slug: string;
+    name: string;
+  }>(sql`
+    WITH RECURSIVE tree AS (
+      SELECT id, parent_id, slug, name, 0 AS depth
+        FROM ${categories} WHERE parent_id IS NULL
+      UNION ALL
+      SELECT c.id, c.parent_id, c.slug, c.name, t.depth + 1
+        FROM ${categories} c JOIN tree t ON c.parent_id = t.id
+       WHERE t.depth < ${MAX_CATEGORY_DEPTH}
+    )
+    SELECT id, parent_id, slug, name FROM tree ORDER BY depth, name, slug`);
+  return rows.map((r) => ({
+    id: r.id,
+    parentId: r.parent_id,
+    slug: r.slug,
+    name: r.name,
+  }));
+}

@@ -9,11 +9,24 @@ import {
   CreateCategorySchema,
 } from './categories.schemas.ts';
 import type { CategoryService } from './categories.service.ts';
+import { deprecated, deprecationHeaderDocs } from './deprecation.ts';
 
 const Problem = Type.Ref('Problem');
 // OpenAPI: `{}` marks the token as optional on public reads.
 const optionalBearer: Record<string, string[]>[] = [{}, { bearerAuth: [] }];
 const requiredBearer: Record<string, string[]>[] = [{ bearerAuth: [] }];
+
+// The flat list is superseded by the tree at /v2/categories (issue #4). It keeps answering,
+// unchanged, until the sunset; the dates are fixed here so every replica sends the same ones.
+const listDeprecation = deprecated({
+  deprecatedAt: new Date('2026-11-28T00:00:00Z'),
+  sunsetAt: new Date('2027-06-30T00:00:00Z'),
+  successor: '/v2/categories',
+});
+// Same body as before; the schema only adds the header documentation for OpenAPI.
+const DeprecatedListSchema = Type.Object(CategoryListSchema.properties, {
+  headers: deprecationHeaderDocs,
+});
 
 export const categoryRoutes: RoutePlugin<{ categories: CategoryService }> = async (
   app,
@@ -23,11 +36,16 @@ export const categoryRoutes: RoutePlugin<{ categories: CategoryService }> = asyn
     '/categories',
     {
       onRequest: app.auth.optional,
+      onSend: listDeprecation,
       schema: {
         tags: ['categories'],
         summary: 'List all categories (a flat list; parentId links the tree)',
+        description:
+          'Deprecated: use GET /v2/categories, which returns the tree nested. Answers with ' +
+          'Deprecation, Sunset and Link (rel="successor-version") headers until its sunset.',
+        deprecated: true,
         security: optionalBearer,
-        response: { 200: CategoryListSchema, 401: Problem },
+        response: { 200: DeprecatedListSchema, 401: Problem },
       },
     },
     async () => ({ items: await categories.list() }),

@@ -40,5 +40,39 @@ export const CreateCategorySchema = Type.Object(
   { additionalProperties: false },
 );
 
+// v2: the tree itself, nested, instead of v1's flat list linked by parentId. Cyclic is
+// TypeBox's self-reference; the node carries no timestamps (the tree is for navigation menus).
+export const CategoryNodeSchema = Type.Cyclic(
+  {
+    CategoryNode: Type.Object(
+      {
+        id: Type.String({ format: 'uuid' }),
+        slug: Type.String(),
+        name: Type.String(),
+        children: Type.Array(Type.Ref('CategoryNode'), {
+          description: 'Subcategories, by name; empty for a leaf',
+        }),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  'CategoryNode',
+);
+
+export const CategoryTreeSchema = Type.Object(
+  {
+    items: Type.Array(CategoryNodeSchema, {
+      description: 'The root categories, by name, each with its subtree',
+    }),
+  },
+  { additionalProperties: false },
+);
+
 export type Category = Static<typeof CategorySchema>;
 export type NewCategory = Static<typeof CreateCategorySchema>;
+export interface CategoryNode {
+  id: string;
+  slug: string;
+  name: string;
+  children: CategoryNode[];
+}

@@ -6,9 +6,10 @@ import {
   findAllCategories,
   findCategoryById,
   findCategoryPath,
+  findCategoryTree,
   insertCategory,
 } from './categories.repository.ts';
-import type { Category, NewCategory } from './categories.schemas.ts';
+import type { Category, CategoryNode, NewCategory } from './categories.schemas.ts';
 
 const toCategory = (row: CategoryRow): Category => ({
   id: row.id,
@@ -43,6 +44,24 @@ export function categoryService(db: CatalogDb) {
       const row = await findCategoryById(db, id);
       if (!row) throw notFound(`Category ${id} does not exist.`);
       return toCategory(row);
+    },
+    /**
+     * Every category as a tree of roots with nested children, from one query. The rows come
+     * parents first and siblings in order, so one pass places each node under a parent that is
+     * already built and children keep the query's order. Sized for a taxonomy (hundreds to a
+     * few thousand categories, at most MAX_CATEGORY_DEPTH + 1 levels), not for unbounded data.
+     */
+    async tree(): Promise<CategoryNode[]> {
+      const rows = await findCategoryTree(db);
+      const byId = new Map<string, CategoryNode>();
+      const roots: CategoryNode[] = [];
+      for (const row of rows) {
+        const node: CategoryNode = { id: row.id, slug: row.slug, name: row.name, children: [] };
+        byId.set(row.id, node);
+        if (row.parentId === null) roots.push(node);
+        else byId.get(row.parentId)?.children.push(node);
+      }
+      return roots;
     },
     /** The categories from the root down to this one, itself included. */
     async breadcrumb(id: string): Promise<Category[]> {
