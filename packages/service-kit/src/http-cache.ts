@@ -113,10 +113,13 @@ function buildHook(options: HttpCacheOptions): onSendHookHandler {
     reply.header('etag', etag);
     // A CDN may store a `public` answer even for a request with Authorization (RFC 9111
     // §3.5), and would then hand one caller's answer (drafts they may see) to everyone.
-    reply.header(
-      'cache-control',
-      alwaysPrivate || request.headers.authorization !== undefined ? privateValue : publicValue,
-    );
+    const shared = !(alwaysPrivate || request.headers.authorization !== undefined);
+    reply.header('cache-control', shared ? publicValue : privateValue);
+    if (shared) {
+      // Rate-limit headers describe this caller's budget: a CDN storing a public answer would
+      // show them to everyone. The limit itself still applies (a 429 is never cached here).
+      for (const name of RATE_LIMIT_HEADERS) reply.removeHeader(name);
+    }
     // The ETag names these exact bytes: if a compressor ran before us, the answer depends on
     // Accept-Encoding too.
     mergeVary(reply, reply.hasHeader('content-encoding') ? [...vary, 'Accept-Encoding'] : vary);
@@ -133,6 +136,13 @@ function buildHook(options: HttpCacheOptions): onSendHookHandler {
     return done(null, method === 'HEAD' ? '' : null);
   };
 }
+
+const RATE_LIMIT_HEADERS = [
+  'ratelimit-limit',
+  'ratelimit-remaining',
+  'ratelimit-reset',
+  'ratelimit-policy',
+];
 
 /** After Fastify's HEAD hook on a 304: no Content-Length describing a body that isn't there. */
 function stripHeadContentLength(

@@ -97,6 +97,18 @@ describe('200 answers of a cached route', () => {
   });
 });
 
+describe('rate-limit headers', () => {
+  it('are dropped from a public cacheable answer (a CDN would show one caller’s budget to all), kept elsewhere', async () => {
+    const shared = await get('/v1/cached');
+    expect(shared.headers['cache-control']).toMatch(/^public/);
+    expect(Object.keys(shared.headers).filter((h) => h.startsWith('ratelimit'))).toEqual([]);
+    const personal = await get('/v1/cached', { authorization: 'Bearer whatever' });
+    expect(personal.headers['cache-control']).toMatch(/^private/);
+    expect(personal.headers['ratelimit-limit']).toBeDefined();
+    expect((await get('/v1/plain')).headers['ratelimit-limit']).toBeDefined();
+  });
+});
+
 describe('If-None-Match', () => {
   async function current(url = '/v1/cached') {
     return String((await get(url)).headers.etag);
