@@ -1,24 +1,15 @@
 // Who may read and write categories. Reads are public, but a token that is sent is verified
 // (a bad one is a 401, never silently ignored); creating needs catalog:write. Tokens come
 // from a test issuer whose JWKS the service fetches over real HTTP.
-import { createTestApp, createTestIssuer, type TestApp, type TestIssuer } from '@meridian/testing';
+import type { TestIssuer } from '@meridian/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/app.ts';
-import { ConfigSchema } from '../src/config.ts';
-import { DB_SCHEMA, MIGRATIONS_FOLDER } from '../src/db/client.ts';
+import { type CatalogTestApp, createCatalogApp } from './helpers.ts';
 
-let t: TestApp<Awaited<ReturnType<typeof buildApp>>, unknown>;
+let t: CatalogTestApp;
 let issuer: TestIssuer;
 
 beforeAll(async () => {
-  issuer = await createTestIssuer();
-  t = await createTestApp({
-    schema: DB_SCHEMA,
-    migrationsFolder: MIGRATIONS_FOLDER,
-    configSchema: ConfigSchema,
-    buildApp,
-    env: issuer.env,
-  });
+  ({ t, issuer } = await createCatalogApp());
 });
 afterAll(async () => {
   await t.close();

@@ -1,26 +1,17 @@
 // Catalog categories over HTTP, against a real cloned database, with tokens from a test
 // issuer whose JWKS the service fetches over real HTTP. Who may do what: categories.auth.test.ts.
-import { createTestApp, createTestIssuer, type TestApp, type TestIssuer } from '@meridian/testing';
+import type { TestIssuer } from '@meridian/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/app.ts';
-import { ConfigSchema } from '../src/config.ts';
-import { DB_SCHEMA, MIGRATIONS_FOLDER } from '../src/db/client.ts';
+import { type CatalogTestApp, createCatalogApp } from './helpers.ts';
 
-let t: TestApp<Awaited<ReturnType<typeof buildApp>>, unknown>;
+let t: CatalogTestApp;
 let issuer: TestIssuer;
 let writer: { authorization: string };
 let laptopsId: string;
 let electronicsId: string;
 
 beforeAll(async () => {
-  issuer = await createTestIssuer();
-  t = await createTestApp({
-    schema: DB_SCHEMA,
-    migrationsFolder: MIGRATIONS_FOLDER,
-    configSchema: ConfigSchema,
-    buildApp,
-    env: issuer.env,
-  });
+  ({ t, issuer } = await createCatalogApp());
   const token = await issuer.sign({
     sub: 'staff-1',
     roles: ['staff'],

@@ -1,25 +1,16 @@
 // Versioning: GET /v2/categories returns the tree nested, and its predecessor
 // GET /v1/categories keeps its body but announces Deprecation, Sunset and its successor.
 // Real cloned database; categories are inserted by SQL so the tree is exactly what we set up.
-import { createTestApp, createTestIssuer, type TestApp, type TestIssuer } from '@meridian/testing';
+import type { TestIssuer } from '@meridian/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/app.ts';
-import { ConfigSchema } from '../src/config.ts';
-import { DB_SCHEMA, MIGRATIONS_FOLDER } from '../src/db/client.ts';
+import { type CatalogTestApp, createCatalogApp } from './helpers.ts';
 
-let t: TestApp<Awaited<ReturnType<typeof buildApp>>, unknown>;
+let t: CatalogTestApp;
 let issuer: TestIssuer;
 const ORIGIN = 'https://shop.example';
 
 beforeAll(async () => {
-  issuer = await createTestIssuer();
-  t = await createTestApp({
-    schema: DB_SCHEMA,
-    migrationsFolder: MIGRATIONS_FOLDER,
-    configSchema: ConfigSchema,
-    buildApp,
-    env: { ...issuer.env, CORS_ORIGINS: ORIGIN },
-  });
+  ({ t, issuer } = await createCatalogApp({ CORS_ORIGINS: ORIGIN }));
 });
 afterAll(async () => {
   await t.close();

@@ -1,13 +1,11 @@
 // Who may read and write products. Reads are public, but a token that is sent is verified;
 // every write needs catalog:write, checked before the body is parsed; drafts are visible
 // only to catalog:write. Tokens come from a test issuer whose JWKS is fetched over real HTTP.
-import { createTestApp, createTestIssuer, type TestApp, type TestIssuer } from '@meridian/testing';
+import type { TestIssuer } from '@meridian/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/app.ts';
-import { ConfigSchema } from '../src/config.ts';
-import { DB_SCHEMA, MIGRATIONS_FOLDER } from '../src/db/client.ts';
+import { type CatalogTestApp, createCatalogApp } from './helpers.ts';
 
-let t: TestApp<Awaited<ReturnType<typeof buildApp>>, unknown>;
+let t: CatalogTestApp;
 let issuer: TestIssuer;
 let writer: { authorization: string };
 let customer: { authorization: string };
@@ -18,14 +16,7 @@ let draftId: string;
 const PROBLEM = 'application/problem+json; charset=utf-8';
 
 beforeAll(async () => {
-  issuer = await createTestIssuer();
-  t = await createTestApp({
-    schema: DB_SCHEMA,
-    migrationsFolder: MIGRATIONS_FOLDER,
-    configSchema: ConfigSchema,
-    buildApp,
-    env: issuer.env,
-  });
+  ({ t, issuer } = await createCatalogApp());
   const staff = await issuer.sign({
     sub: 'staff-1',
     roles: ['staff'],

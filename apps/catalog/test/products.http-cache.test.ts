@@ -1,27 +1,18 @@
 // HTTP caching on the public product reads (the kit's http-cache.ts): a strong ETag, 304 on
 // If-None-Match, Cache-Control for a CDN, private for a caller with a token, and a new ETag
 // after a write. Against a real cloned database; routes' own behaviour: products.test.ts.
-import { createTestApp, createTestIssuer, type TestApp, type TestIssuer } from '@meridian/testing';
+import type { TestIssuer } from '@meridian/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/app.ts';
-import { ConfigSchema } from '../src/config.ts';
-import { DB_SCHEMA, MIGRATIONS_FOLDER } from '../src/db/client.ts';
+import { type CatalogTestApp, createCatalogApp } from './helpers.ts';
 
-let t: TestApp<Awaited<ReturnType<typeof buildApp>>, unknown>;
+let t: CatalogTestApp;
 let issuer: TestIssuer;
 let writer: { authorization: string };
 let productId: string;
 let draftId: string;
 
 beforeAll(async () => {
-  issuer = await createTestIssuer();
-  t = await createTestApp({
-    schema: DB_SCHEMA,
-    migrationsFolder: MIGRATIONS_FOLDER,
-    configSchema: ConfigSchema,
-    buildApp,
-    env: issuer.env,
-  });
+  ({ t, issuer } = await createCatalogApp());
   const token = await issuer.sign({
     sub: 'staff-1',
     roles: ['staff'],

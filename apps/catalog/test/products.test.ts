@@ -1,13 +1,11 @@
 // Products over HTTP: create, read, change and soft-delete, against a real cloned database,
 // with tokens from a test issuer. Who may do what: products.auth.test.ts; listing:
 // products.list.test.ts.
-import { createTestApp, createTestIssuer, type TestApp, type TestIssuer } from '@meridian/testing';
+import type { TestIssuer } from '@meridian/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/app.ts';
-import { ConfigSchema } from '../src/config.ts';
-import { DB_SCHEMA, MIGRATIONS_FOLDER } from '../src/db/client.ts';
+import { type CatalogTestApp, createCatalogApp } from './helpers.ts';
 
-let t: TestApp<Awaited<ReturnType<typeof buildApp>>, unknown>;
+let t: CatalogTestApp;
 let issuer: TestIssuer;
 let writer: { authorization: string };
 let laptopsId: string;
@@ -18,14 +16,7 @@ const PROBLEM = 'application/problem+json; charset=utf-8';
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 beforeAll(async () => {
-  issuer = await createTestIssuer();
-  t = await createTestApp({
-    schema: DB_SCHEMA,
-    migrationsFolder: MIGRATIONS_FOLDER,
-    configSchema: ConfigSchema,
-    buildApp,
-    env: issuer.env,
-  });
+  ({ t, issuer } = await createCatalogApp());
   const token = await issuer.sign({
     sub: 'staff-1',
     roles: ['staff'],
