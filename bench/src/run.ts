@@ -517,11 +517,16 @@ async function runScenario(
   pinning: Pinning,
   clkTck: number,
 ): Promise<ScenarioResult> {
-  const { candidate, baseline } = scenario;
   console.log(`\n== ${scenario.name}: ${scenario.description}`);
   const fixture: Fixture = scenario.setup
     ? await scenario.setup({ databaseUrl: DATABASE_URL, redisUrl: REDIS_URL })
     : {};
+  // A path known only once the setup ran (e.g. a product id looked up in the database).
+  const atPath = (d: ServerDef): ServerDef =>
+    d.pathFrom ? { ...d, path: d.pathFrom(fixture) } : d;
+  const candidate = atPath(scenario.candidate);
+  const baseline =
+    scenario.baseline.kind === 'worker' ? scenario.baseline : atPath(scenario.baseline);
   try {
     const show = (d: ServerDef | WorkerDef) =>
       `${d.label} ${describeRequest(d, fixture) ?? `GET ${d.kind === 'worker' ? '' : d.path}`}`;

@@ -1,7 +1,9 @@
 // The scenarios: each pairs a candidate server and path with the baseline it is measured
 // against in the same run. To add one, append to SCENARIOS (see README.md).
 import { resolve } from 'node:path';
+import pg from 'pg';
 import { type BenchAuth, startAuthFixture } from './auth-fixture.ts';
+import { rawRedis } from './ioredis.ts';
 import { type LoginUser, registerUser, setupLoginStorm } from './login-storm.ts';
 import type { RequestSpec, Target } from './types.ts';
 
@@ -18,6 +20,8 @@ export interface Fixture {
   env?: Record<string, string>;
   /** The account the load logs in as (login-storm). */
   login?: LoginUser;
+  /** The product the cached-read scenarios load, looked up by SKU (product-cached*). */
+  product?: { id: string; sku: string; redisKey: string; redisUrl: string };
   /** What the setup did, for the report (the run's backends line does not show it). */
   notes?: string[];
   teardown?: () => Promise<void>;
@@ -53,6 +57,8 @@ export interface ServerDef {
   ready: 'announce' | { path: string };
   /** The path under load. */
   path: string;
+  /** The path under load when it is known only after the scenario's setup; replaces `path`. */
+  pathFrom?: (fixture: Fixture) => string;
   /** Method, headers and body of every request under load; a plain GET without it. */
   request?: (fixture: Fixture) => RequestSpec;
   /** Answers the server must give before the load starts, besides a 2xx to `request`. */
@@ -118,6 +124,7 @@ const tsxNode = (file: string): string[] => ['node', '--import', 'tsx', file];
 const BASELINE_ENTRY = resolve(BENCH_DIR, 'src/baseline-server.ts');
 const LOGGED_ENTRY = resolve(BENCH_DIR, 'src/logged-server.ts');
 const ARGON2_ENTRY = resolve(BENCH_DIR, 'src/argon2-baseline.ts');
+const REDIS_GET_ENTRY = resolve(BENCH_DIR, 'src/redis-get-server.ts');
 const CATALOG_ENTRY = resolve(REPO_DIR, 'apps/catalog/src/server.ts');
 const AUTH_ENTRY = resolve(REPO_DIR, 'apps/auth/src/server.ts');
 
@@ -178,6 +185,114 @@ function catalog(path: string, label = 'catalog'): ServerDef {
     entry: CATALOG_ENTRY,
   };
 }
+
+// The cached-read scenarios: one product of the seeded demo catalog, read by id.
+const PRODUCT_SKU = 'LAP-AERO-13';
+const PRODUCT_REDIS_KEY = 'bench:product';
+
+function needProduct(fixture: Fixture): NonNullable<Fixture['product']> {
+  if (!fixture.product) throw new Error('the product-cached scenarios need their fixture (setup)');
+  return fixture.product;
+}
+
+/** GET /v1/products/:id on the catalog, with the in-process tier's TTL set explicitly. */
+function productCatalog(localTtlMs: number): ServerDef {
+  const base = catalog('/v1/products/:id', `catalog, local tier ${localTtlMs} ms`);
+  return {
+    ...base,
+    pathFrom: (f) => `/v1/products/${needProduct(f).id}`,
+    env: (ctx) => ({ ...base.env(ctx), PRODUCT_CACHE_LOCAL_TTL_MS: String(localTtlMs) }),
+  };
+}
+
+/** Bare Fastify, one raw ioredis GET of the product's JSON per request. */
+const redisGetFastify: ServerDef = {
+  label: 'Fastify + raw ioredis GET',
+  argv: tsxNode(REDIS_GET_ENTRY),
+  cwd: BENCH_DIR,
+  env: ({ port, redisUrl, fixture }) => ({
+    PORT: String(port),
+    REDIS_URL: redisUrl,
+    BENCH_REDIS_KEY: needProduct(fixture).redisKey,
+  }),
+  ready: 'announce',
+  path: '/product',
+  countIo: false,
+  logging: 'logger off',
+  entry: REDIS_GET_ENTRY,
+};
+
+/** Looks the product up by SKU; the seeded demo catalog has it. */
+async function setupProduct(backends: { databaseUrl: string; redisUrl: string }): Promise<Fixture> {
+  const { databaseUrl, redisUrl } = backends;
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ id: string }>(
+      `select id from catalog.products where sku = $1 and status = 'active'`,
+      [PRODUCT_SKU],
+    );
+    const id = rows[0]?.id;
+    if (!id) {
+      throw new Error(
+        `no active product ${PRODUCT_SKU}: migrate and seed first (node --import tsx scripts/migrate.ts && node --import tsx scripts/seed.ts)`,
+      );
+    }
+    return {
+      product: { id, sku: PRODUCT_SKU, redisKey: PRODUCT_REDIS_KEY, redisUrl },
+      teardown: async () => {
+        const redis = rawRedis(redisUrl);
+        try {
+          await redis.del(PRODUCT_REDIS_KEY);
+        } finally {
+          await redis.quit();
+        }
+      },
+    };
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Once the catalog is up: fetch the product's JSON from it and write that string to Redis
+ * for the baseline, so both sides move the same body. The baseline's first GET comes after.
+ */
+async function prepareProduct(candidatePort: number, fixture: Fixture): Promise<void> {
+  const product = needProduct(fixture);
+  const res = await fetch(`http://127.0.0.1:${candidatePort}/v1/products/${product.id}`);
+  const body = await res.text();
+  if (!res.ok) throw new Error(`GET /v1/products/${product.id}: ${res.status} ${body}`);
+  const redis = rawRedis(product.redisUrl);
+  try {
+    await redis.set(product.redisKey, body);
+  } finally {
+    await redis.quit();
+  }
+  fixture.notes = [
+    ...(fixture.notes ?? []),
+    `product ${product.sku} (id ${product.id}); the raw ioredis GET baseline, where it is the baseline, returns the same JSON ` +
+      `(${Buffer.byteLength(body)} bytes) from Redis key ${product.redisKey}, written before the load. ` +
+      'autocannon sends no If-None-Match, so every catalog response is a full 200 with its ETag',
+  ];
+}
+
+const productScenario = (
+  name: string,
+  description: string,
+  localTtlMs: number,
+  baseline: ServerDef,
+  ratio: number,
+): Scenario => ({
+  name,
+  description,
+  candidate: productCatalog(localTtlMs),
+  baseline,
+  inDefault: false,
+  target: { ratio },
+  setup: setupProduct,
+  prepare: prepareProduct,
+});
 
 function bearer(fixture: Fixture, pick: (auth: BenchAuth) => string): RequestSpec {
   if (!fixture.auth) throw new Error('this scenario needs the auth fixture (setup)');
@@ -349,6 +464,27 @@ export const SCENARIOS: readonly Scenario[] = [
       ];
     },
   },
+  productScenario(
+    'product-cached',
+    'GET /v1/products/:id from the two-tier cache (local tier 1000 ms, the default) vs one raw ioredis GET',
+    1_000,
+    redisGetFastify,
+    0.8,
+  ),
+  productScenario(
+    'product-cached-vs-hello',
+    'GET /v1/products/:id from the two-tier cache (local tier 1000 ms, the default) vs bare Fastify hello-world',
+    1_000,
+    bareFastify,
+    0.5,
+  ),
+  productScenario(
+    'product-cached-redis-only',
+    'GET /v1/products/:id with the local tier off (PRODUCT_CACHE_LOCAL_TTL_MS=0, Redis tier only) vs one raw ioredis GET',
+    0,
+    redisGetFastify,
+    0.8,
+  ),
   {
     name: 'fastify-pino',
     description:
