@@ -3,6 +3,7 @@ import type { Cache } from '@meridian/cache';
 import { AppError, conflict, notFound } from '@meridian/errors';
 import type { CatalogDb } from '../../db/client.ts';
 import type { ProductAttributes } from '../../db/schema/index.ts';
+import { badCursor, decodeCursor, encodeCursor } from '../cursor.ts';
 import { productCacheKey } from './products.cache.ts';
 import {
   findProductById,
@@ -76,9 +77,6 @@ const invalidQuery = (pointer: string, detail: string) =>
 // signed: it grants nothing, since any key it holds only moves where a public listing starts.
 // It is still checked strictly, so a garbled one is a clear 400, never a 500 or a wrong page.
 
-const badCursor = (detail = 'The cursor is not one this API issued.') =>
-  new AppError({ status: 400, code: 'invalid-cursor', detail });
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MICROS_UTC = /^[1-9]\d{3}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
 
@@ -92,23 +90,13 @@ function isInstant(k: string): boolean {
   );
 }
 
-function encodeCursor(sort: ProductSort, row: ProductPageRow): string {
+function encodeProductCursor(sort: ProductSort, row: ProductPageRow): string {
   const k = sort === 'newest' ? row.createdAtKey : row.priceMinor;
-  return Buffer.from(JSON.stringify({ s: sort, k, id: row.id })).toString('base64url');
+  return encodeCursor({ s: sort, k, id: row.id });
 }
 
-function decodeCursor(cursor: string, sort: ProductSort): ProductKeyset {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw badCursor();
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw badCursor();
-  const { s, k, id, ...rest } = parsed as Record<string, unknown>;
-  // Re-encoding must give back the very string sent: no extra keys, padding or stray bytes.
-  const canonical = Buffer.from(JSON.stringify({ s, k, id })).toString('base64url');
-  if (Object.keys(rest).length > 0 || canonical !== cursor) throw badCursor();
+function decodeProductCursor(cursor: string, sort: ProductSort): ProductKeyset {
+  const { s, k, id } = decodeCursor(cursor, ['s', 'k', 'id']);
   if (typeof id !== 'string' || !UUID.test(id)) throw badCursor();
   if (s !== sort) {
     throw badCursor('The cursor belongs to another sort order; start again without a cursor.');
@@ -257,7 +245,7 @@ export function productService(db: CatalogDb, { cache }: ProductServiceOptions =
       const rows = await findProductPage(db, {
         sort,
         limit: limit + 1,
-        after: query.cursor === undefined ? undefined : decodeCursor(query.cursor, sort),
+        after: query.cursor === undefined ? undefined : decodeProductCursor(query.cursor, sort),
         categoryId: query.categoryId,
         minPrice: query.minPrice,
         maxPrice: query.maxPrice,
@@ -267,7 +255,7 @@ export function productService(db: CatalogDb, { cache }: ProductServiceOptions =
       const last = page.at(-1);
       return {
         items: page.map(toProduct),
-        nextCursor: rows.length > limit && last ? encodeCursor(sort, last) : null,
+        nextCursor: rows.length > limit && last ? encodeProductCursor(sort, last) : null,
       };
     },
   };

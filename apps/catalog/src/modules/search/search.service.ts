@@ -1,8 +1,8 @@
 // Search use cases: full-text product search with cursors, and name suggestions. Knows
 // nothing of HTTP, so GraphQL's search (issue #4) can call the same functions.
 import { createHash } from 'node:crypto';
-import { AppError } from '@meridian/errors';
 import type { CatalogDb } from '../../db/client.ts';
+import { badCursor, decodeCursor, encodeCursor } from '../cursor.ts';
 import {
   findSearchPage,
   findSuggestions,
@@ -24,9 +24,6 @@ import {
 // is a 400, never a 500 or a wrong page. `h` ties it to its query: a rank means nothing under
 // another q, so reusing the cursor there is refused instead of silently skipping rows.
 
-const badCursor = (detail = 'The cursor is not one this API issued.') =>
-  new AppError({ status: 400, code: 'invalid-cursor', detail });
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 // A non-negative float4 as Postgres prints it (shortest exact form): 0.1, 1.2, 1e-05, 3.4e+38.
 const RANK = /^(0|[1-9]\d*)(\.\d+)?(e[-+]\d+)?$/;
@@ -34,24 +31,12 @@ const RANK = /^(0|[1-9]\d*)(\.\d+)?(e[-+]\d+)?$/;
 const queryHash = (q: string) =>
   createHash('sha256').update(q, 'utf8').digest('base64url').slice(0, 16);
 
-function encodeCursor(q: string, row: SearchRow): string {
-  return Buffer.from(JSON.stringify({ h: queryHash(q), r: row.rankKey, id: row.id })).toString(
-    'base64url',
-  );
+function encodeSearchCursor(q: string, row: SearchRow): string {
+  return encodeCursor({ h: queryHash(q), r: row.rankKey, id: row.id });
 }
 
-function decodeCursor(cursor: string, q: string): SearchKeyset {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw badCursor();
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw badCursor();
-  const { h, r, id, ...rest } = parsed as Record<string, unknown>;
-  // Re-encoding must give back the very string sent: no extra keys, padding or stray bytes.
-  const canonical = Buffer.from(JSON.stringify({ h, r, id })).toString('base64url');
-  if (Object.keys(rest).length > 0 || canonical !== cursor) throw badCursor();
+function decodeSearchCursor(cursor: string, q: string): SearchKeyset {
+  const { h, r, id } = decodeCursor(cursor, ['h', 'r', 'id']);
   if (typeof id !== 'string' || !UUID.test(id)) throw badCursor();
   // Finite and within float4, so the ::real cast in SQL cannot fail as a 500.
   if (typeof r !== 'string' || !RANK.test(r) || !(Number(r) <= 3.4e38)) throw badCursor();
@@ -71,7 +56,7 @@ export function searchService(db: CatalogDb) {
       const rows = await findSearchPage(db, {
         q: query.q,
         limit: limit + 1,
-        after: query.cursor === undefined ? undefined : decodeCursor(query.cursor, query.q),
+        after: query.cursor === undefined ? undefined : decodeSearchCursor(query.cursor, query.q),
       });
       const page = rows.slice(0, limit);
       const last = page.at(-1);
@@ -85,7 +70,7 @@ export function searchService(db: CatalogDb) {
           rank: Number(row.rankKey),
           headline: row.headline,
         })),
-        nextCursor: rows.length > limit && last ? encodeCursor(query.q, last) : null,
+        nextCursor: rows.length > limit && last ? encodeSearchCursor(query.q, last) : null,
       };
     },
 
