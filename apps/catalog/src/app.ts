@@ -9,6 +9,8 @@ import { createCatalogDb } from './db/client.ts';
 import { categoryRoutes } from './modules/categories/categories.routes.ts';
 import { categoryService } from './modules/categories/categories.service.ts';
 import { categoryRoutesV2 } from './modules/categories/categories.v2.routes.ts';
+import { imageRoutes } from './modules/images/images.routes.ts';
+import { imageService } from './modules/images/images.service.ts';
 import { inventoryRoutes } from './modules/inventory/inventory.routes.ts';
 import { inventoryService, startExpirySweep } from './modules/inventory/inventory.service.ts';
 import { openProductCache } from './modules/products/products.cache.ts';
@@ -38,6 +40,7 @@ export const catalogService: FastifyPluginAsync<{ config: Config }> = async (app
   app.addHook('onClose', () => productCache.close());
   const products = productService(db, { cache: productCache.cache });
   await app.register(productRoutes, { prefix: '/v1', products });
+  await app.register(imageRoutes, { prefix: '/v1', images: imageService(db) });
   await app.register(inventoryRoutes, { prefix: '/v1', inventory: inventoryService(db) });
   await app.register(searchRoutes, { prefix: '/v1', search: searchService(db) });
 

@@ -58,6 +58,12 @@ beforeAll(async () => {
        FROM cats, generate_series(1, $1::int) g`,
     [PRODUCTS],
   );
+  // Two in three products have a stock row, most of them with stock to spare.
+  await t.app.pg.query(
+    `INSERT INTO catalog.inventory (product_id, on_hand, reserved)
+     SELECT id, 10, (hashtext(id::text) & 7) FROM catalog.products WHERE hashtext(sku) % 3 <> 0`,
+  );
+  await t.app.pg.query('ANALYZE catalog.inventory');
   await t.app.pg.query('ANALYZE catalog.products');
   await t.app.pg.query('ANALYZE catalog.categories');
 });
@@ -147,6 +153,16 @@ describe('EXPLAIN: the product list on 20,000 products', () => {
     expectIndexOnly(root, 'products_price_idx');
     const scan = nodes(root).find((n) => n['Index Name'] === 'products_price_idx');
     expect(scan?.['Scan Direction'], JSON.stringify(root, null, 2)).toBe('Backward');
+  });
+
+  it('newest, in stock only: still walks products_newest_idx, one inventory probe per row', async () => {
+    const root = await plan({ sort: 'newest', limit: 21, inStock: true });
+    expectIndexOnly(root, 'products_newest_idx');
+    const printed = JSON.stringify(root, null, 2);
+    expect(
+      nodes(root).some((n) => n['Relation Name'] === 'inventory' && n['Index Name'] !== undefined),
+      `expected an index probe into inventory in:\n${printed}`,
+    ).toBe(true);
   });
 
   it('newest within a category subtree: no Seq Scan on products', async () => {

@@ -236,6 +236,47 @@ describe('GET /v1/products: filters', () => {
   });
 });
 
+describe('GET /v1/products: inStock', () => {
+  beforeAll(async () => {
+    // A third with stock to spare, a third fully reserved (on hand, but none available), and
+    // a third that never had a stock row.
+    await t.app.pg.query(
+      `INSERT INTO catalog.inventory (product_id, on_hand, reserved)
+       SELECT id, CASE WHEN n % 3 = 0 THEN 5 ELSE 2 END, CASE WHEN n % 3 = 0 THEN 1 ELSE 2 END
+         FROM (SELECT id, row_number() OVER (ORDER BY sku) AS n FROM catalog.products) p
+        WHERE n % 3 <> 2`,
+    );
+  });
+  afterAll(() => t.app.pg.query('DELETE FROM catalog.inventory'));
+
+  const available = `EXISTS (SELECT 1 FROM catalog.inventory i
+                              WHERE i.product_id = products.id AND i.on_hand > i.reserved)`;
+
+  it.each([
+    ['true', available],
+    ['false', `NOT ${available}`],
+  ])('inStock=%s lists exactly the products that can (not) be reserved now', async (v, where) => {
+    const want = await expected('price_asc', where);
+    expect(want.length).toBeGreaterThan(10);
+    expect(want.length).toBeLessThan(LISTED);
+    const { ids } = await walk(`sort=price_asc&inStock=${v}`, 7);
+    expect(ids).toEqual(want);
+  });
+
+  it('combines with the other filters', async () => {
+    const want = await expected('newest', `${available} AND price_minor >= 500`);
+    expect(want.length).toBeGreaterThan(0);
+    const { ids } = await walk('inStock=true&minPrice=500', 4);
+    expect(ids).toEqual(want);
+  });
+
+  it('refuses a value that is not a boolean', async () => {
+    const res = await list('inStock=maybe');
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ code: 'validation-failed' });
+  });
+});
+
 describe('GET /v1/products: query validation', () => {
   it.each([
     ['limit=0', '/limit'],

@@ -3,6 +3,7 @@ import { and, asc, desc, eq, getTableColumns, isNull, type SQL, sql } from 'driz
 import type { DbOrTx } from '../../db/client.ts';
 import {
   categories,
+  inventory,
   type NewProductRow,
   type ProductAttributes,
   type ProductRow,
@@ -103,6 +104,8 @@ export interface ProductPageOptions {
   maxPrice?: number;
   /** Each entry is one attribute filter; a row must contain at least one object of each. */
   attributes?: ProductAttributes[][];
+  /** true: something can be reserved now; false: nothing can (no stock row counts as none). */
+  inStock?: boolean;
 }
 
 /** A listed row with its exact sort key for the next cursor. */
@@ -125,6 +128,13 @@ const inSubtree = (categoryId: string) =>
     SELECT id FROM subtree
   )`;
 
+// A semi-join on the inventory primary key, so the keyset index walk stays the driver: each
+// candidate costs one index probe and the walk still stops after limit + 1 matches. Available
+// means on_hand - reserved, the same sum reservations draw on.
+const hasStock = sql`EXISTS (
+  SELECT 1 FROM ${inventory} i WHERE i.product_id = ${products.id} AND i.on_hand > i.reserved
+)`;
+
 // Containment (@>) is what the jsonb_path_ops GIN index answers; `attributes->>'k' = 'v'`
 // would read every candidate row instead.
 const containsAny = (candidates: ProductAttributes[]): SQL => {
@@ -143,6 +153,7 @@ export function productPageQuery(db: DbOrTx, opts: ProductPageOptions) {
   if (opts.minPrice !== undefined) where.push(sql`${products.priceMinor} >= ${opts.minPrice}`);
   if (opts.maxPrice !== undefined) where.push(sql`${products.priceMinor} <= ${opts.maxPrice}`);
   for (const candidates of opts.attributes ?? []) where.push(containsAny(candidates));
+  if (opts.inStock !== undefined) where.push(opts.inStock ? hasStock : sql`NOT ${hasStock}`);
 
   const after = opts.after;
   let orderBy: SQL[];

@@ -110,6 +110,11 @@ export const ProductListQuerySchema = Type.Object(
     categoryId: Type.Optional(uuidSchema({ description: 'This category and every one below it' })),
     minPrice: Type.Optional(PriceBound),
     maxPrice: Type.Optional(PriceBound),
+    inStock: Type.Optional(
+      Type.Boolean({
+        description: 'true: only products with stock available now; false: only those without',
+      }),
+    ),
     // Optional with defaults (filled in by validation), so OpenAPI does not call them required.
     sort: Type.Optional(Type.Enum(PRODUCT_SORTS, { default: DEFAULT_SORT })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: DEFAULT_LIMIT })),

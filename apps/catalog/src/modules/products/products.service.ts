@@ -250,6 +250,7 @@ export function productService(db: CatalogDb, { cache }: ProductServiceOptions =
         minPrice: query.minPrice,
         maxPrice: query.maxPrice,
         attributes,
+        inStock: query.inStock,
       });
       const page = rows.slice(0, limit);
       const last = page.at(-1);
