@@ -85,6 +85,11 @@ export const BaseConfigSchema = Type.Object({
     enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
     default: 'info',
   }),
+  // false: lines go out in batches from a buffer while the previous write is in flight, so a
+  // busy service makes one write call per batch instead of one per line (bench/RESULTS.md).
+  // The buffer is flushed on exit and on close; only a SIGKILL or a crash of the process
+  // itself can lose what is in it. true: each line is written before the log call returns.
+  LOG_SYNC: Type.Boolean({ default: false }),
   DATABASE_URL: Type.String({
     pattern: '^postgres(ql)?://',
     default: 'postgres://postgres@127.0.0.1:5432/meridian',

@@ -8,6 +8,7 @@ import {
   lazyChildLoggerFactory,
   loggerOptions,
   metrics,
+  redactNested,
   requestId,
 } from '../src/index.ts';
 
@@ -54,6 +55,38 @@ describe('logs', () => {
     for (const secret of ['hunter2', 'abc.def', 's3ss10n', 'rt-123'])
       expect(text).not.toContain(secret);
     expect(text).toContain('[redacted]');
+  });
+
+  it('redact secret keys one level down in any field, without mutating the caller', async () => {
+    const { lines, stream } = capture();
+    const app = Fastify({
+      logger: { ...loggerOptions({ level: 'info', service: 'svc' }), stream },
+    });
+    await app.ready();
+    const client = { id: 'c-1', secret: 's3cret-client', accessToken: 'at-999' };
+    const err = Object.assign(new Error('boom'), { token: 'tok-in-error' });
+    app.log.child({ token: 'tok-bound' }).info({ client, err, n: 5 }, 'hello');
+    const text = JSON.stringify(lines);
+    for (const secret of ['s3cret-client', 'at-999', 'tok-in-error', 'tok-bound'])
+      expect(text).not.toContain(secret);
+    const line = lines.find((l) => l.msg === 'hello') as {
+      client: unknown;
+      err: { stack: string };
+      n: number;
+    };
+    expect(line.client).toEqual({ id: 'c-1', secret: '[redacted]', accessToken: '[redacted]' });
+    expect(line.err).toMatchObject({ type: 'Error', message: 'boom', token: '[redacted]' });
+    expect(line.err.stack).toContain('boom');
+    expect(line.n).toBe(5);
+    // The objects logged are the caller's: censoring works on copies.
+    expect(client.secret).toBe('s3cret-client');
+    expect(err.token).toBe('tok-in-error');
+    await app.close();
+  });
+
+  it('redactNested returns the very same object when nothing needs censoring', () => {
+    const line = { method: 'GET', path: '/x', statusCode: 200, nested: { a: 1 } };
+    expect(redactNested(line)).toBe(line);
   });
 
   it('write one access line per request, with route template, status and duration, no query', async () => {

@@ -23,6 +23,7 @@ import {
   accessLog,
   genReqId,
   lazyChildLoggerFactory,
+  logDestination,
   loggerOptions,
   metrics,
   REQUEST_ID_HEADER,
@@ -97,8 +98,9 @@ export async function createService<RoutesOptions extends Record<string, unknown
   const { config, name } = opts;
   const logOpts = loggerOptions({ level: opts.logger?.level ?? config.LOG_LEVEL, service: name });
 
+  const destination = opts.logger?.stream ? undefined : logDestination(config.LOG_SYNC);
   const app = Fastify({
-    logger: opts.logger?.stream ? { ...logOpts, stream: opts.logger.stream } : logOpts,
+    logger: { ...logOpts, stream: opts.logger?.stream ?? destination },
     genReqId,
     requestIdHeader: false,
     // Fastify's two lines per request are replaced by our one access line (access-log.ts).
@@ -136,6 +138,8 @@ export async function createService<RoutesOptions extends Record<string, unknown
     if (draining) reply.header('connection', 'close');
     done(null, payload);
   });
+  // The asynchronous log buffer goes out before close() resolves (pino flushes it on exit too).
+  if (destination) app.addHook('onClose', (_instance, done) => destination.flush(() => done()));
 
   // 1. Request ids, access log, RFC 9457 errors, metrics.
   await app.register(requestId);

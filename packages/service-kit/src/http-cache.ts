@@ -5,7 +5,7 @@
 // already names it. Anything else (errors, other statuses, unsafe methods, streams) passes
 // through untouched. The hook is attached in onRoute, so routes without `httpCache` pay
 // nothing. See docs/service-kit.md.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type {
   FastifyPluginAsync,
   FastifyReply,
@@ -38,7 +38,8 @@ declare module 'fastify' {
 
 /** A strong validator: 27 base64url characters (162 bits) of the SHA-256 of the bytes sent. */
 export function strongEtag(payload: string | Buffer): string {
-  return `"${createHash('sha256').update(payload).digest('base64url').slice(0, 27)}"`;
+  // crypto.hash is the one-shot form: no Hash object per request (Node >= 20.12).
+  return `"${hash('sha256', payload, 'base64url').slice(0, 27)}"`;
 }
 
 // An entity tag per RFC 9110 §8.8.3: optional W/, then a quoted opaque string (which may hold
@@ -64,6 +65,11 @@ export function ifNoneMatchMatches(header: string | undefined, etag: string): bo
 function mergeVary(reply: FastifyReply, names: readonly string[]): void {
   if (names.length === 0) return;
   const current = reply.getHeader('vary');
+  // The common case, one name and nothing set yet: no parsing.
+  if (current === undefined && names.length === 1) {
+    reply.header('vary', names[0] as string);
+    return;
+  }
   const list = (Array.isArray(current) ? current.join(',') : String(current ?? ''))
     .split(',')
     .map((s) => s.trim())
