@@ -6,6 +6,7 @@ import { createService, type ServiceInstance } from '@meridian/service-kit';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Config } from './config.ts';
 import { createCatalogDb } from './db/client.ts';
+import { openCategoryCache } from './modules/categories/categories.cache.ts';
 import { categoryRoutes } from './modules/categories/categories.routes.ts';
 import { categoryService } from './modules/categories/categories.service.ts';
 import { categoryRoutesV2 } from './modules/categories/categories.v2.routes.ts';
@@ -21,7 +22,19 @@ import { searchService } from './modules/search/search.service.ts';
 
 export const catalogService: FastifyPluginAsync<{ config: Config }> = async (app, { config }) => {
   const db = createCatalogDb(app.pg);
-  const categories = categoryService(db);
+  // The category list, tree and breadcrumbs through the two-tier cache, wired like the
+  // product cache below (its own subscriber connection, closed with this scope).
+  const categoryCache = await openCategoryCache({
+    redis: app.redis,
+    url: config.REDIS_URL,
+    prefix: config.REDIS_PREFIX,
+    ttlMs: config.CATEGORY_CACHE_TTL_MS,
+    localTtlMs: config.CATEGORY_CACHE_LOCAL_TTL_MS,
+    registry: app.metrics.registry,
+    log: app.log,
+  });
+  app.addHook('onClose', () => categoryCache.close());
+  const categories = categoryService(db, { cache: categoryCache.cache });
   await app.register(categoryRoutes, { prefix: '/v1', categories });
   // /v2 sits in the same kit scope as /v1 (CORS, auth, rate limit, problem+json 404); only
   // the category list has a v2 so far, and /v1/categories points at it (Deprecation, Sunset).

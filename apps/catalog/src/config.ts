@@ -14,6 +14,10 @@ export const ConfigSchema = Type.Object({
   // In-process copy in front of Redis: bounds how long an instance that missed an
   // invalidation message (subscriber reconnecting) can serve an old product. 0 turns it off.
   PRODUCT_CACHE_LOCAL_TTL_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 1_000 }),
+  // The category list and tree (and breadcrumbs, walked from the list): the same two tiers,
+  // the same meaning. Every category write invalidates both snapshots.
+  CATEGORY_CACHE_TTL_MS: Type.Integer({ minimum: 1_000, maximum: 86_400_000, default: 300_000 }),
+  CATEGORY_CACHE_LOCAL_TTL_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 1_000 }),
 });
 
 export type Config = Static<typeof ConfigSchema>;

@@ -80,11 +80,15 @@ describe('GET /v1/categories/:id', () => {
 
 describe('GET /v1/categories/:id/breadcrumb', () => {
   it('returns the path from the root down to the category, grandchildren included', async () => {
-    const { rows } = await t.app.pg.query<{ id: string }>(
-      "INSERT INTO catalog.categories (slug, name, parent_id) VALUES ('gaming-laptops', 'Gaming', $1) RETURNING id",
-      [laptopsId],
-    );
-    const res = await t.app.inject({ url: `/v1/categories/${rows[0]?.id}/breadcrumb` });
+    // Through the API, not SQL: the write clears the cached list the breadcrumb walks.
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/v1/categories',
+      headers: writer,
+      payload: { slug: 'gaming-laptops', name: 'Gaming', parentId: laptopsId },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const res = await t.app.inject({ url: `/v1/categories/${created.json().id}/breadcrumb` });
     expect(res.statusCode).toBe(200);
     expect(res.json().items.map((c: { slug: string }) => c.slug)).toEqual([
       'electronics',

@@ -1,6 +1,7 @@
 // Versioning: GET /v2/categories returns the tree nested, and its predecessor
 // GET /v1/categories keeps its body but announces Deprecation, Sunset and its successor.
-// Real cloned database; categories are inserted by SQL so the tree is exactly what we set up.
+// Real cloned database; categories are created through the API, so each write also clears
+// the category cache (a row inserted by SQL behind its back would not show until the TTL).
 import type { TestIssuer } from '@meridian/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CatalogTestApp, createCatalogApp } from './helpers.ts';
@@ -18,11 +19,15 @@ afterAll(async () => {
 });
 
 async function insert(slug: string, name: string, parentId: string | null = null) {
-  const { rows } = await t.app.pg.query<{ id: string }>(
-    'INSERT INTO catalog.categories (slug, name, parent_id) VALUES ($1, $2, $3) RETURNING id',
-    [slug, name, parentId],
-  );
-  return rows[0]?.id as string;
+  const token = await issuer.sign({ sub: 'staff-1', permissions: ['catalog:write'] });
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/v1/categories',
+    headers: { authorization: `Bearer ${token}` },
+    payload: { slug, name, parentId },
+  });
+  expect(res.statusCode, res.body).toBe(201);
+  return res.json().id as string;
 }
 
 interface Node {

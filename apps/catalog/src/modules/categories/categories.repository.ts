@@ -1,10 +1,16 @@
 // Category rows. Plain rows in and out; takes a Db or a transaction, never opens one.
 import { asc, eq, sql } from 'drizzle-orm';
-import type { DbOrTx } from '../../db/client.ts';
-import { type CategoryRow, categories, type NewCategoryRow } from '../../db/schema/index.ts';
+import type { CatalogTx, DbOrTx } from '../../db/client.ts';
+import {
+  type CategoryRow,
+  categories,
+  type NewCategoryRow,
+  products,
+} from '../../db/schema/index.ts';
 
 export async function findAllCategories(db: DbOrTx): Promise<CategoryRow[]> {
-  return db.select().from(categories).orderBy(asc(categories.name));
+  // slug breaks ties between equal names, so every replica sends the same bytes (and ETag).
+  return db.select().from(categories).orderBy(asc(categories.name), asc(categories.slug));
 }
 
 export async function findCategoryById(db: DbOrTx, id: string): Promise<CategoryRow | undefined> {
@@ -23,6 +29,80 @@ export async function insertCategory(
     .onConflictDoNothing({ target: categories.slug })
     .returning();
   return row ?? null;
+}
+
+/**
+ * The new row, or undefined when there is no such category. Throws the driver's error on a
+ * taken slug (23505) or a missing parent (23503); the service maps them.
+ */
+export async function updateCategory(
+  db: DbOrTx,
+  id: string,
+  changes: Partial<Pick<NewCategoryRow, 'name' | 'slug' | 'parentId'>>,
+): Promise<CategoryRow | undefined> {
+  const [row] = await db.update(categories).set(changes).where(eq(categories.id, id)).returning();
+  return row;
+}
+
+/** True when a row was deleted. Throws 23503 if a child or a product still references it. */
+export async function deleteCategory(db: DbOrTx, id: string): Promise<boolean> {
+  const rows = await db
+    .delete(categories)
+    .where(eq(categories.id, id))
+    .returning({ id: categories.id });
+  return rows.length > 0;
+}
+
+/**
+ * Serialises every change to the tree's shape (create under a parent, move, delete) behind
+ * one transaction-level advisory lock, released at commit or rollback. A move's checks read
+ * the tree (is the new parent below the category? how deep would its subtree go?) and then
+ * write; two concurrent moves (A under B, B under A) could each pass their check against the
+ * tree as it was and together make a cycle. Holding the lock from the check to the commit
+ * makes each check see every earlier move. One lock for the whole tree: category writes are
+ * rare staff edits, and a single lock cannot deadlock (row locks on two paths could).
+ */
+export async function lockCategoryTree(tx: CatalogTx): Promise<void> {
+  await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended('catalog.categories', 0))`);
+}
+
+/**
+ * How many levels the category's subtree spans below it: 0 for a leaf, null when there is no
+ * such category. Stops one level past MAX_CATEGORY_DEPTH, enough to tell it is too deep.
+ */
+export async function findSubtreeHeight(db: DbOrTx, id: string): Promise<number | null> {
+  const { rows } = await db.execute<{ height: number | null }>(sql`
+    WITH RECURSIVE sub AS (
+      SELECT id, 0 AS depth FROM ${categories} WHERE id = ${id}
+      UNION ALL
+      SELECT c.id, s.depth + 1
+        FROM ${categories} c JOIN sub s ON c.parent_id = s.id
+       WHERE s.depth <= ${MAX_CATEGORY_DEPTH}
+    )
+    SELECT max(depth)::int AS height FROM sub`);
+  return rows[0]?.height ?? null;
+}
+
+/** What still points at a category: child categories, and products live or soft-deleted. */
+export async function countCategoryDependents(
+  db: DbOrTx,
+  id: string,
+): Promise<{ children: number; liveProducts: number; deletedProducts: number }> {
+  const { rows } = await db.execute<{
+    children: number;
+    live_products: number;
+    deleted_products: number;
+  }>(sql`
+    SELECT (SELECT count(*)::int FROM ${categories} WHERE parent_id = ${id}) AS children,
+           count(*) FILTER (WHERE deleted_at IS NULL)::int AS live_products,
+           count(*) FILTER (WHERE deleted_at IS NOT NULL)::int AS deleted_products
+      FROM ${products} WHERE category_id = ${id}`);
+  const r = rows[0];
+  return {
+    children: r?.children ?? 0,
+    liveProducts: r?.live_products ?? 0,
+    deletedProducts: r?.deleted_products ?? 0,
+  };
 }
 
 /** Longest path the breadcrumb walks: deeper than any real tree, and a stop if one ever loops. */

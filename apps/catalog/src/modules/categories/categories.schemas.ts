@@ -21,16 +21,19 @@ export const CategoryParamsSchema = Type.Object(
   { additionalProperties: false },
 );
 
+const Name = textSchema({ minLength: 1, maxLength: 100 });
+const Slug = Type.String({
+  pattern: '^[a-z0-9]+(-[a-z0-9]+)*$',
+  maxLength: 64,
+  description: 'Lowercase kebab-case, unique across the catalog',
+  examples: ['espresso-machines'],
+});
+
 // Closed: an unknown field is a 400, not silently dropped.
 export const CreateCategorySchema = Type.Object(
   {
-    name: textSchema({ minLength: 1, maxLength: 100 }),
-    slug: Type.String({
-      pattern: '^[a-z0-9]+(-[a-z0-9]+)*$',
-      maxLength: 64,
-      description: 'Lowercase kebab-case, unique across the catalog',
-      examples: ['espresso-machines'],
-    }),
+    name: Name,
+    slug: Slug,
     parentId: Type.Optional(
       Type.Union([uuidSchema(), Type.Null()], {
         description: 'An existing category; null or absent for a root',
@@ -38,6 +41,23 @@ export const CreateCategorySchema = Type.Object(
     ),
   },
   { additionalProperties: false },
+);
+
+// Closed and non-empty: an unknown field or an empty patch is a 400.
+export const UpdateCategorySchema = Type.Object(
+  {
+    name: Type.Optional(Name),
+    slug: Type.Optional(Slug),
+    parentId: Type.Optional(
+      Type.Union([uuidSchema(), Type.Null()], {
+        description:
+          'Move the category, with its whole subtree, under this one; null makes it a root. ' +
+          'Not the category itself nor one below it, and the subtree must stay within the ' +
+          'maximum depth.',
+      }),
+    ),
+  },
+  { additionalProperties: false, minProperties: 1 },
 );
 
 // v2: the tree itself, nested, instead of v1's flat list linked by parentId. Cyclic is
@@ -70,6 +90,7 @@ export const CategoryTreeSchema = Type.Object(
 
 export type Category = Static<typeof CategorySchema>;
 export type NewCategory = Static<typeof CreateCategorySchema>;
+export type CategoryChanges = Static<typeof UpdateCategorySchema>;
 export interface CategoryNode {
   id: string;
   slug: string;

@@ -4,6 +4,7 @@
 import type { RoutePlugin } from '@meridian/service-kit';
 import { Type } from 'typebox';
 import { MAX_CATEGORY_DEPTH } from './categories.repository.ts';
+import { CATEGORY_HTTP_CACHE } from './categories.routes.ts';
 import { CategoryTreeSchema } from './categories.schemas.ts';
 import type { CategoryService } from './categories.service.ts';
 
@@ -19,6 +20,7 @@ export const categoryRoutesV2: RoutePlugin<{ categories: CategoryService }> = as
     '/categories',
     {
       onRequest: app.auth.optional,
+      config: { httpCache: CATEGORY_HTTP_CACHE },
       schema: {
         tags: ['categories v2'],
         summary: 'The category tree: roots by name, each with its children nested',
