@@ -2,10 +2,13 @@
 // does), so tests build it and use inject(). catalogService is also a plain Fastify plugin,
 // so the same service can later run inside one process beside the others (ARC-02).
 
+import { createOutboxRelay } from '@meridian/outbox';
+import { catalogEvents, queuePrefix } from '@meridian/queues';
 import { createService, type ServiceInstance } from '@meridian/service-kit';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Config } from './config.ts';
 import { createCatalogDb } from './db/client.ts';
+import { outbox } from './db/schema/index.ts';
 import { openCategoryCache } from './modules/categories/categories.cache.ts';
 import { categoryRoutes } from './modules/categories/categories.routes.ts';
 import { categoryService } from './modules/categories/categories.service.ts';
@@ -67,6 +70,27 @@ export const catalogService: FastifyPluginAsync<{ config: Config }> = async (app
     // This scope closes before the pool (registered earlier, closed later), so a sweep in
     // flight still has its connections.
     app.addHook('onClose', () => sweep.stop());
+  }
+
+  // Events in catalog.outbox (low stock) go to BullMQ for the jobs service. Every replica
+  // relays; SKIP LOCKED claims let them share the work (docs/outbox.md). The relay has its
+  // own producer connection, closed by stop() after the batch in flight, before the pool.
+  if (config.OUTBOX_RELAY_INTERVAL_MS > 0) {
+    const relay = createOutboxRelay({
+      db,
+      table: outbox,
+      contracts: [catalogEvents],
+      redisUrl: config.REDIS_URL,
+      prefix: queuePrefix(config.REDIS_PREFIX),
+      name: 'catalog',
+      intervalMs: config.OUTBOX_RELAY_INTERVAL_MS,
+      batchSize: config.OUTBOX_RELAY_BATCH_SIZE,
+      retentionMs: config.OUTBOX_RETENTION_MS,
+      log: app.log,
+      registry: app.metrics.registry,
+    });
+    relay.start();
+    app.addHook('onClose', () => relay.stop());
   }
 };
 

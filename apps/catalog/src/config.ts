@@ -18,6 +18,12 @@ export const ConfigSchema = Type.Object({
   // the same meaning. Every category write invalidates both snapshots.
   CATEGORY_CACHE_TTL_MS: Type.Integer({ minimum: 1_000, maximum: 86_400_000, default: 300_000 }),
   CATEGORY_CACHE_LOCAL_TTL_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 1_000 }),
+  // The outbox relay (docs/outbox.md): how often it looks for unpublished events, the
+  // longest an event waits when it is idle; 0 turns it off (another process relays them).
+  OUTBOX_RELAY_INTERVAL_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 1_000 }),
+  OUTBOX_RELAY_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 1_000, default: 100 }),
+  // Published events are kept this long (for inspection), then pruned.
+  OUTBOX_RETENTION_MS: Type.Integer({ minimum: 0, maximum: 2_592_000_000, default: 604_800_000 }),
 });
 
 export type Config = Static<typeof ConfigSchema>;

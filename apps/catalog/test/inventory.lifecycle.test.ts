@@ -342,6 +342,7 @@ describe('GET and PUT /v1/products/:id/inventory', () => {
       onHand: 0,
       reserved: 0,
       available: 0,
+      lowStockThreshold: 5,
       updatedAt: null,
     });
   });
@@ -355,6 +356,7 @@ describe('GET and PUT /v1/products/:id/inventory', () => {
       onHand: 12,
       reserved: 0,
       available: 12,
+      lowStockThreshold: 5,
       updatedAt: expect.any(String),
     });
     await f.t.app.pg.query("UPDATE catalog.products SET status = 'active' WHERE id = $1", [

@@ -1,6 +1,7 @@
 // The catalog schema's tables, for drizzle-kit and the typed client.
 export { type CategoryRow, categories, type NewCategoryRow } from './categories.ts';
 export {
+  DEFAULT_LOW_STOCK_THRESHOLD,
   type InventoryRow,
   inventory,
   RESERVATION_STATUSES,
@@ -10,6 +11,7 @@ export {
   reservationLines,
   reservations,
 } from './inventory.ts';
+export { outbox } from './outbox.ts';
 export {
   type NewProductRow,
   PRODUCT_STATUSES,

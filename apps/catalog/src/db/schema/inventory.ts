@@ -15,6 +15,9 @@ import {
 import { products } from './products.ts';
 import { catalogSchema } from './schema.ts';
 
+/** The column default: a product without a threshold of its own warns below 5 available. */
+export const DEFAULT_LOW_STOCK_THRESHOLD = 5;
+
 // A product without a row has nothing in stock; the row appears with the first stock count.
 export const inventory = catalogSchema.table(
   'inventory',
@@ -25,12 +28,16 @@ export const inventory = catalogSchema.table(
       .references(() => products.id, { onDelete: 'cascade' }),
     onHand: integer().notNull().default(0),
     reserved: integer().notNull().default(0),
+    // Available (on_hand - reserved) falling below this emits inventory.low-stock once per
+    // crossing; 0 turns the event off for the product. See docs/inventory.md.
+    lowStockThreshold: integer().notNull().default(DEFAULT_LOW_STOCK_THRESHOLD),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     check('inventory_on_hand_check', sql`${t.onHand} >= 0`),
     check('inventory_reserved_check', sql`${t.reserved} >= 0`),
     check('inventory_reserved_on_hand_check', sql`${t.reserved} <= ${t.onHand}`),
+    check('inventory_low_stock_threshold_check', sql`${t.lowStockThreshold} >= 0`),
   ],
 );
 

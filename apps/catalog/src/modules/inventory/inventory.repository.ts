@@ -5,6 +5,7 @@
 import { and, asc, eq, inArray, isNull, lte, sql } from 'drizzle-orm';
 import type { CatalogTx, DbOrTx } from '../../db/client.ts';
 import {
+  DEFAULT_LOW_STOCK_THRESHOLD,
   type InventoryRow,
   inventory,
   products,
@@ -29,13 +30,25 @@ export interface StockRecord {
   updatedAt: Date | null;
 }
 
+/** What staff see and set: the stock and the product's low-stock threshold. */
+export interface StaffStockRecord extends StockRecord {
+  lowStockThreshold: number;
+}
+
 /** The stock of a live (not soft-deleted) product, or undefined when there is none. */
-export async function findStock(db: DbOrTx, productId: string): Promise<StockRecord | undefined> {
+export async function findStock(
+  db: DbOrTx,
+  productId: string,
+): Promise<StaffStockRecord | undefined> {
   const [row] = await db
     .select({
       productId: products.id,
       onHand: sql<number>`coalesce(${inventory.onHand}, 0)`.mapWith(Number),
       reserved: sql<number>`coalesce(${inventory.reserved}, 0)`.mapWith(Number),
+      lowStockThreshold:
+        sql<number>`coalesce(${inventory.lowStockThreshold}, ${DEFAULT_LOW_STOCK_THRESHOLD})`.mapWith(
+          Number,
+        ),
       updatedAt: inventory.updatedAt,
     })
     .from(products)
@@ -46,44 +59,97 @@ export async function findStock(db: DbOrTx, productId: string): Promise<StockRec
 }
 
 /**
- * Sets a live product's on-hand count, creating its row on first use. Undefined when nothing
- * was written: no live product, or fewer on hand than is reserved (the service tells which).
- * The condition is checked on the row as locked by the upsert, so a reservation committed a
- * moment earlier counts.
+ * Gives a live product its inventory row (nothing on hand) if it has none yet, so a staff
+ * count always has a row to lock. Nothing happens for an unknown or deleted product.
  */
-export async function setOnHand(
-  db: DbOrTx,
-  productId: string,
-  onHand: number,
-): Promise<InventoryRow | undefined> {
-  const [row] = await db
+export async function ensureStockRow(tx: CatalogTx, productId: string): Promise<void> {
+  await tx
     .insert(inventory)
     .select(
-      db
+      tx
         .select({
           productId: products.id,
-          onHand: sql<number>`${onHand}::integer`.as('on_hand'),
+          onHand: sql<number>`0`.as('on_hand'),
           reserved: sql<number>`0`.as('reserved'),
+          lowStockThreshold: sql<number>`${DEFAULT_LOW_STOCK_THRESHOLD}::integer`.as(
+            'low_stock_threshold',
+          ),
           updatedAt: sql<Date>`now()`.as('updated_at'),
         })
         .from(products)
         .where(and(eq(products.id, productId), isNull(products.deletedAt))),
     )
-    .onConflictDoUpdate({
-      target: inventory.productId,
-      set: { onHand: sql`excluded.on_hand`, updatedAt: sql`now()` },
-      setWhere: sql`${inventory.reserved} <= excluded.on_hand`,
+    .onConflictDoNothing({ target: inventory.productId });
+}
+
+/**
+ * A live product's inventory row and SKU, locked FOR UPDATE until the transaction ends: what
+ * a staff count changes from, with no reservation slipping in between. Undefined when there
+ * is no live product (or no row: call ensureStockRow first).
+ */
+export async function lockStock(
+  tx: CatalogTx,
+  productId: string,
+): Promise<(InventoryRow & { sku: string }) | undefined> {
+  // The product is read in a subquery so that only the inventory row is locked: a lock on the
+  // products row would wait on (and deadlock with) a reservation's foreign-key checks.
+  const liveSku = tx
+    .select({ sku: products.sku })
+    .from(products)
+    .where(and(eq(products.id, inventory.productId), isNull(products.deletedAt)));
+  const [row] = await tx
+    .select({
+      productId: inventory.productId,
+      onHand: inventory.onHand,
+      reserved: inventory.reserved,
+      lowStockThreshold: inventory.lowStockThreshold,
+      updatedAt: inventory.updatedAt,
+      sku: sql<string | null>`(${liveSku})`,
     })
+    .from(inventory)
+    .where(eq(inventory.productId, productId))
+    .for('update');
+  return row?.sku ? { ...row, sku: row.sku } : undefined;
+}
+
+/**
+ * Sets the on-hand count (and the threshold, when given) of a row the caller has locked.
+ * Still conditional, never below what is reserved: undefined when that would be the case.
+ */
+export async function setOnHand(
+  tx: CatalogTx,
+  productId: string,
+  values: { onHand: number; lowStockThreshold?: number },
+): Promise<InventoryRow | undefined> {
+  const [row] = await tx
+    .update(inventory)
+    .set({
+      onHand: values.onHand,
+      ...(values.lowStockThreshold === undefined
+        ? {}
+        : { lowStockThreshold: values.lowStockThreshold }),
+      updatedAt: sql`now()`,
+    })
+    .where(and(eq(inventory.productId, productId), lte(inventory.reserved, values.onHand)))
     .returning();
   return row;
 }
 
+/** A product's levels right after a change: what the low-stock check compares. */
+export interface StockLevels {
+  productId: string;
+  onHand: number;
+  reserved: number;
+  lowStockThreshold: number;
+}
+
 /**
- * Holds `quantity` more of a product if that many are available; false when they are not
- * (or the product has no inventory row). Takes the row lock until the transaction ends.
+ * Holds `quantity` more of a product if that many are available, and returns the levels it
+ * left; undefined when they are not available (or the product has no inventory row). Takes
+ * the row lock until the transaction ends.
  */
-export async function reserveStock(db: DbOrTx, line: StockLine): Promise<boolean> {
-  const rows = await db
+export async function reserveStock(db: DbOrTx, line: StockLine): Promise<StockLevels | undefined> {
+  const [row] = await db
     .update(inventory)
     .set({ reserved: sql`${inventory.reserved} + ${line.quantity}`, updatedAt: sql`now()` })
     .where(
@@ -92,8 +158,22 @@ export async function reserveStock(db: DbOrTx, line: StockLine): Promise<boolean
         sql`${inventory.onHand} - ${inventory.reserved} >= ${line.quantity}`,
       ),
     )
-    .returning({ productId: inventory.productId });
-  return rows.length > 0;
+    .returning({
+      productId: inventory.productId,
+      onHand: inventory.onHand,
+      reserved: inventory.reserved,
+      lowStockThreshold: inventory.lowStockThreshold,
+    });
+  return row;
+}
+
+/** SKUs by product id: the low-stock event names the product both ways. */
+export async function findSkus(db: DbOrTx, ids: string[]): Promise<Map<string, string>> {
+  const rows = await db
+    .select({ id: products.id, sku: products.sku })
+    .from(products)
+    .where(inArray(products.id, ids));
+  return new Map(rows.map((r) => [r.id, r.sku]));
 }
 
 /** Gives a held quantity back to the available stock. */

@@ -9,8 +9,8 @@ import {
   ReservationParamsSchema,
   ReservationSchema,
   SetStockSchema,
+  StaffStockSchema,
   StockParamsSchema,
-  StockSchema,
 } from './inventory.schemas.ts';
 import type { InventoryService } from './inventory.service.ts';
 
@@ -45,10 +45,11 @@ export const inventoryRoutes: RoutePlugin<{ inventory: InventoryService }> = asy
       onRequest: writeCatalog,
       schema: {
         tags: ['inventory'],
-        summary: "A product's stock: on hand, reserved, available (needs catalog:write)",
+        summary:
+          "A product's stock: on hand, reserved, available, low-stock threshold (needs catalog:write)",
         security: requiredBearer,
         params: StockParamsSchema,
-        response: { 200: StockSchema, 400: Problem, 401: Problem, 403: Problem, 404: Problem },
+        response: { 200: StaffStockSchema, 400: Problem, 401: Problem, 403: Problem, 404: Problem },
       },
     },
     async (request) => inventory.getStock(request.params.id),
@@ -61,12 +62,15 @@ export const inventoryRoutes: RoutePlugin<{ inventory: InventoryService }> = asy
       schema: {
         tags: ['inventory'],
         summary: 'Set the units on hand after a count or a delivery (needs catalog:write)',
-        description: 'Refused with 409 `below-reserved` when fewer than the reserved units.',
+        description:
+          'Refused with 409 `below-reserved` when fewer than the reserved units. ' +
+          '`lowStockThreshold` is optional; a count that takes available below it emits an ' +
+          '`inventory.low-stock` event (docs/inventory.md).',
         security: requiredBearer,
         params: StockParamsSchema,
         body: SetStockSchema,
         response: {
-          200: StockSchema,
+          200: StaffStockSchema,
           400: Problem,
           401: Problem,
           403: Problem,
@@ -75,7 +79,7 @@ export const inventoryRoutes: RoutePlugin<{ inventory: InventoryService }> = asy
         },
       },
     },
-    async (request) => inventory.setStock(request.params.id, request.body.onHand),
+    async (request) => inventory.setStock(request.params.id, request.body),
   );
 
   app.post(

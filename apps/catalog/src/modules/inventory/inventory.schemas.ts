@@ -22,6 +22,21 @@ export const StockSchema = Type.Object(
   { additionalProperties: false },
 );
 
+const lowStockThresholdSchema = (description: string) =>
+  Type.Integer({ minimum: 0, maximum: MAX_ON_HAND, description });
+
+// What staff read and write: the stock and the product's low-stock threshold. (StockSchema
+// alone is the stock as GraphQL shows it too.)
+export const StaffStockSchema = Type.Object(
+  {
+    ...StockSchema.properties,
+    lowStockThreshold: lowStockThresholdSchema(
+      'An inventory.low-stock event is emitted when available falls below this; 0: never',
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const StockParamsSchema = Type.Object(
   { id: uuidSchema({ description: 'Product id' }) },
   { additionalProperties: false },
@@ -35,6 +50,12 @@ export const SetStockSchema = Type.Object(
       maximum: MAX_ON_HAND,
       description: 'The counted units on hand; may not be below what is reserved',
     }),
+    lowStockThreshold: Type.Optional(
+      lowStockThresholdSchema(
+        'Emit inventory.low-stock when available falls below this (0: never); unchanged ' +
+          'when absent, 5 for a product counted for the first time',
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -96,5 +117,7 @@ export const ReservationParamsSchema = Type.Object(
 );
 
 export type Stock = Static<typeof StockSchema>;
+export type StaffStock = Static<typeof StaffStockSchema>;
+export type SetStock = Static<typeof SetStockSchema>;
 export type NewReservation = Static<typeof CreateReservationSchema>;
 export type Reservation = Static<typeof ReservationSchema>;

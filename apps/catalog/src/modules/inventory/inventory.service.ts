@@ -1,5 +1,7 @@
 // Inventory use cases: stock counts, and reservations that hold stock for an order until it
 // is confirmed, released or expires. Knows nothing of HTTP, so a worker can call it too.
+// A change that takes a product below its low-stock threshold writes an event to the outbox
+// in the same transaction (inventory.events.ts).
 //
 // Lock order, the same in every transaction here, is what keeps them from deadlocking: first
 // reservation rows, then inventory rows in ascending product id. Two multi-line reservations
@@ -17,20 +19,25 @@ import {
   reservationNotHeld,
   unknownProducts,
 } from './inventory.errors.ts';
+import { crossedIntoLow, emitLowStock } from './inventory.events.ts';
 import {
   consumeStock,
+  ensureStockRow,
   findReservationById,
   findReservationByKey,
   findSellableProductIds,
+  findSkus,
   findStock,
   insertReservation,
   insertReservationLines,
   lockExpiredReservationIds,
   lockReservation,
+  lockStock,
   type ReservationRecord,
   reserveStock,
+  type StaffStockRecord,
+  type StockLevels,
   type StockLine,
-  type StockRecord,
   setOnHand,
   setReservationStatus,
   sumReservedLines,
@@ -40,16 +47,48 @@ import {
   DEFAULT_TTL_SECONDS,
   type NewReservation,
   type Reservation,
-  type Stock,
+  type SetStock,
+  type StaffStock,
 } from './inventory.schemas.ts';
 
-const toStock = (row: StockRecord): Stock => ({
+const toStock = (row: StaffStockRecord): StaffStock => ({
   productId: row.productId,
   onHand: row.onHand,
   reserved: row.reserved,
   available: row.onHand - row.reserved,
+  lowStockThreshold: row.lowStockThreshold,
   updatedAt: row.updatedAt?.toISOString() ?? null,
 });
+
+/**
+ * One low-stock event per reserved product whose hold took it below its threshold. The level
+ * before is the level after plus what this line held: the row was locked in between.
+ */
+async function emitReservedCrossings(
+  tx: CatalogTx,
+  held: { line: StockLine; after: StockLevels }[],
+): Promise<void> {
+  const crossed = held.filter(({ line, after }) => {
+    const available = after.onHand - after.reserved;
+    return crossedIntoLow(
+      { available: available + line.quantity, threshold: after.lowStockThreshold },
+      { available, threshold: after.lowStockThreshold },
+    );
+  });
+  if (crossed.length === 0) return;
+  const skus = await findSkus(
+    tx,
+    crossed.map((c) => c.after.productId),
+  );
+  for (const { after } of crossed) {
+    await emitLowStock(tx, {
+      productId: after.productId,
+      sku: skus.get(after.productId) ?? '',
+      available: after.onHand - after.reserved,
+      threshold: after.lowStockThreshold,
+    });
+  }
+}
 
 const toReservation = (row: ReservationRecord): Reservation => ({
   id: row.id,
@@ -125,20 +164,42 @@ export function inventoryService(db: CatalogDb) {
 
   return {
     /** A live product's stock; zeros until it is first counted. */
-    async getStock(productId: string): Promise<Stock> {
+    async getStock(productId: string): Promise<StaffStock> {
       const row = await findStock(db, productId);
       if (!row) throw productNotFound(productId);
       return toStock(row);
     },
 
-    /** Sets the counted units on hand; never below what open reservations hold. */
-    async setStock(productId: string, onHand: number): Promise<Stock> {
-      const row = await setOnHand(db, productId, onHand);
-      if (row) return toStock(row);
-      // Nothing written: find out which of the two reasons it was.
-      const current = await findStock(db, productId);
-      if (!current) throw productNotFound(productId);
-      throw belowReserved(productId, current.reserved);
+    /**
+     * Sets the counted units on hand (and the low-stock threshold, when given); never below
+     * what open reservations hold. The row is locked first, so the level it changes from is
+     * exact and the low-stock check cannot miss a crossing or report one twice.
+     */
+    async setStock(productId: string, input: SetStock): Promise<StaffStock> {
+      const outcome = await db.transaction(async (tx) => {
+        await ensureStockRow(tx, productId);
+        const before = await lockStock(tx, productId);
+        if (!before) return { kind: 'missing' } as const;
+        const row = await setOnHand(tx, productId, input);
+        if (!row) return { kind: 'below', reserved: before.reserved } as const;
+        const available = row.onHand - row.reserved;
+        const crossed = crossedIntoLow(
+          { available: before.onHand - before.reserved, threshold: before.lowStockThreshold },
+          { available, threshold: row.lowStockThreshold },
+        );
+        if (crossed) {
+          await emitLowStock(tx, {
+            productId,
+            sku: before.sku,
+            available,
+            threshold: row.lowStockThreshold,
+          });
+        }
+        return { kind: 'done', row } as const;
+      });
+      if (outcome.kind === 'missing') throw productNotFound(productId);
+      if (outcome.kind === 'below') throw belowReserved(productId, outcome.reserved);
+      return toStock(outcome.row);
     },
 
     /**
@@ -182,10 +243,15 @@ export function inventoryService(db: CatalogDb) {
         // Every line is tried, so the 409 names all the short ones; the throw then rolls back
         // whatever the others held, and the reservation row and lines with them.
         const short: string[] = [];
+        const held: { line: StockLine; after: StockLevels }[] = [];
         for (const line of lines) {
-          if (!(await reserveStock(tx, line))) short.push(line.productId);
+          const after = await reserveStock(tx, line);
+          if (after) held.push({ line, after });
+          else short.push(line.productId);
         }
         if (short.length > 0) throw insufficientStock(short);
+        // Only a reservation that holds every line gets this far: a refused one emits nothing.
+        await emitReservedCrossings(tx, held);
         return { created: true as const, reservation: { ...row, lines } };
       });
 
@@ -220,6 +286,7 @@ export function inventoryService(db: CatalogDb) {
           return { kind: 'not-held', status: 'expired' };
         }
         const [row] = await setReservationStatus(tx, [r.id], 'confirmed');
+        // On hand and reserved drop together, so available does not move: no low-stock check.
         for (const line of r.lines) await consumeStock(tx, line);
         return { kind: 'done', reservation: { ...r, ...row } };
       });
