@@ -9,6 +9,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Config } from './config.ts';
 import { createCatalogDb } from './db/client.ts';
 import { outbox } from './db/schema/index.ts';
+import { batchReads } from './graphql/batch.ts';
+import { graphqlRoutes } from './graphql/graphql.routes.ts';
 import { openCategoryCache } from './modules/categories/categories.cache.ts';
 import { categoryRoutes } from './modules/categories/categories.routes.ts';
 import { categoryService } from './modules/categories/categories.service.ts';
@@ -59,6 +61,15 @@ export const catalogService: FastifyPluginAsync<{ config: Config }> = async (app
   await app.register(imageRoutes, { prefix: '/v1', images: imageService(db) });
   await app.register(inventoryRoutes, { prefix: '/v1', inventory: inventoryService(db) });
   await app.register(searchRoutes, { prefix: '/v1', search: searchService(db) });
+  // GraphQL (/graphql) over the same services, in the same kit scope as /v1: one read graph,
+  // batched per-product fields, depth and cost limits. GraphiQL only with GRAPHQL_IDE.
+  await app.register(graphqlRoutes, {
+    products,
+    categories,
+    search: searchService(db),
+    batch: batchReads(db),
+    ide: config.GRAPHQL_IDE,
+  });
 
   // Held reservations past their deadline give their stock back. Every replica sweeps; SKIP
   // LOCKED lets them share the work. The jobs service will take this over as a repeatable job.

@@ -6,6 +6,9 @@ import { type Static, Type } from 'typebox';
 export const ConfigSchema = Type.Object({
   ...BaseConfigSchema.properties,
   PORT: portSchema(3002),
+  // GraphiQL at /graphiql and schema introspection on /graphql: a development aid, off unless
+  // set (docs/rest-vs-graphql.md). The page loads its scripts from unpkg.com.
+  GRAPHQL_IDE: Type.Boolean({ default: false }),
   // In-process until the jobs service runs the sweep as a repeatable job; 0 turns it off.
   RESERVATION_EXPIRY_INTERVAL_MS: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 30_000 }),
   // Redis copy of GET /v1/products/:id. Every write invalidates it, so the TTL only bounds

@@ -173,3 +173,17 @@ export async function findCategoryTree(db: DbOrTx): Promise<CategoryTreeRow[]> {
     name: r.name,
   }));
 }
+
+/**
+ * The categories with these ids, in one statement whatever their number: what GraphQL's
+ * Product.category batches each page's lookups into (a DataLoader, src/graphql/). One array
+ * parameter, not one parameter per id, so the statement text is the same for any page size.
+ * Unknown ids are simply absent from the result.
+ */
+export async function findCategoriesByIds(db: DbOrTx, ids: string[]): Promise<CategoryRow[]> {
+  if (ids.length === 0) return [];
+  return db
+    .select()
+    .from(categories)
+    .where(sql`${categories.id} = ANY(${sql.param(ids)}::uuid[])`);
+}

@@ -346,3 +346,24 @@ export async function sumReservedLines(tx: CatalogTx, ids: string[]): Promise<St
     .groupBy(reservationLines.productId)
     .orderBy(asc(reservationLines.productId));
 }
+
+/**
+ * The stock of each live product among `productIds`, in one statement (zeros and no
+ * updatedAt for a product without an inventory row, as findStock). What GraphQL's
+ * Product.stock batches a page's lookups into; ids of missing or deleted products are absent.
+ */
+export async function findStocks(db: DbOrTx, productIds: string[]): Promise<StockRecord[]> {
+  if (productIds.length === 0) return [];
+  return db
+    .select({
+      productId: products.id,
+      onHand: sql<number>`coalesce(${inventory.onHand}, 0)`.mapWith(Number),
+      reserved: sql<number>`coalesce(${inventory.reserved}, 0)`.mapWith(Number),
+      updatedAt: inventory.updatedAt,
+    })
+    .from(products)
+    .leftJoin(inventory, eq(inventory.productId, products.id))
+    .where(
+      and(sql`${products.id} = ANY(${sql.param(productIds)}::uuid[])`, isNull(products.deletedAt)),
+    );
+}
