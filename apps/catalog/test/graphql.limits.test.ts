@@ -322,4 +322,36 @@ describe('GraphiQL, introspection and OpenAPI', () => {
       await dev.issuer.close();
     }
   });
+
+  it('a database outage is a 503 service-unavailable, as in REST, never internal-error', async () => {
+    // A real one: the list's query waits on a lock, and its backend is then terminated the
+    // way a failover or a restart does (SQLSTATE 57P01).
+    const locker = await t.app.pg.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE catalog.products IN ACCESS EXCLUSIVE MODE');
+      const pending = gql(t, '{ products(first: 2) { nodes { sku } } }');
+      let killed = false;
+      for (let i = 0; i < 100 && !killed; i++) {
+        const { rows } = await locker.query<{ killed: boolean }>(
+          `SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock'
+              AND pid <> pg_backend_pid()`,
+        );
+        killed = rows.some((r) => r.killed);
+        if (!killed) await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(killed).toBe(true);
+      const res = await pending;
+      expect(res.status).toBe(503);
+      expect(res.body.errors?.[0]).toMatchObject({
+        message: 'The service is temporarily unavailable; retry shortly.',
+        extensions: { code: 'service-unavailable', status: 503 },
+      });
+      expect(JSON.stringify(res.body)).not.toMatch(/terminat|administrator|select/i);
+    } finally {
+      await locker.query('ROLLBACK');
+      locker.release();
+    }
+  });
 });

@@ -10,6 +10,7 @@ export {
   default as problemDetails,
   fieldErrors,
   frameworkErrorHandler,
+  isDatabaseUnavailable,
   MAX_FIELD_ERRORS,
   notFoundHandler,
   PROBLEM_CONTENT_TYPE,

@@ -6,7 +6,7 @@
 //   its field errors say (GraphQL over HTTP, application/json);
 // - errors that are not about GraphQL at all (bad token, rate limit, body too large, wrong
 //   content type) go on to the kit's handler and are problem+json like everywhere else.
-import { AppError } from '@meridian/errors';
+import { AppError, isDatabaseUnavailable } from '@meridian/errors';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import { type ExecutionResult, GraphQLError, type GraphQLFormattedError } from './graphql-js.ts';
 
@@ -57,6 +57,15 @@ function presentExecutionError(error: GraphQLError, log?: FastifyBaseLogger) {
       extensions: { code: REQUEST_ERROR, status: 400, ...error.extensions },
     };
   }
+  // The database away or overloaded: not a bug, and REST answers it 503 + Retry-After.
+  if (isDatabaseUnavailable(original)) {
+    log?.warn({ err: original, path: error.path }, 'graphql field failed: database unavailable');
+    return {
+      message: 'The service is temporarily unavailable; retry shortly.',
+      ...position(error),
+      extensions: { code: 'service-unavailable', status: 503 },
+    };
+  }
   // Anything else is ours to fix: a driver error, a TypeError, a null in a non-null field.
   log?.error({ err: original ?? error, path: error.path }, 'graphql field failed');
   return {
@@ -81,6 +90,13 @@ export function formatExecution(
   const refused =
     execution.data == null && execution.errors.every((e) => !e.path && !e.originalError);
   if (refused) return { statusCode: 400, response: { errors } };
+  // Nothing could be read because the database is away: say so at the HTTP level too, so
+  // clients and load balancers back off and retry as they do for REST's 503.
+  const nothingRead =
+    execution.data == null || Object.values(execution.data).every((v) => v === null);
+  if (nothingRead && errors.every((e) => e.extensions?.status === 503)) {
+    return { statusCode: 503, response: { data: null, errors } as unknown as ExecutionResult };
+  }
   return {
     statusCode: 200,
     response: { data: execution.data, errors } as unknown as ExecutionResult,
