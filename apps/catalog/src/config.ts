@@ -1,5 +1,6 @@
 // The catalog service's environment: the kit's shared variables, its port, how often it
-// sweeps expired stock reservations, and how long product reads stay cached.
+// sweeps expired stock reservations, how long product and category reads stay cached,
+// GraphiQL, and the outbox relay's pace. Documented in docs/configuration.md.
 import { BaseConfigSchema, portSchema } from '@meridian/config';
 import { type Static, Type } from 'typebox';
 
