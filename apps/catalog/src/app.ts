@@ -27,17 +27,22 @@ import { searchService } from './modules/search/search.service.ts';
 
 export const catalogService: FastifyPluginAsync<{ config: Config }> = async (app, { config }) => {
   const db = createCatalogDb(app.pg);
-  // The category list, tree and breadcrumbs through the two-tier cache, wired like the
-  // product cache below (its own subscriber connection, closed with this scope).
-  const categoryCache = await openCategoryCache({
+  // What every catalog cache shares: the request connection, REDIS_URL for its subscriber,
+  // the key prefix, the metrics registry and the logger (src/cache.ts).
+  const cacheOptions = (ttlMs: number, localTtlMs: number) => ({
     redis: app.redis,
     url: config.REDIS_URL,
     prefix: config.REDIS_PREFIX,
-    ttlMs: config.CATEGORY_CACHE_TTL_MS,
-    localTtlMs: config.CATEGORY_CACHE_LOCAL_TTL_MS,
+    ttlMs,
+    localTtlMs,
     registry: app.metrics.registry,
     log: app.log,
   });
+  // The category list, tree and breadcrumbs through the two-tier cache, wired like the
+  // product cache below (its own subscriber connection, closed with this scope).
+  const categoryCache = await openCategoryCache(
+    cacheOptions(config.CATEGORY_CACHE_TTL_MS, config.CATEGORY_CACHE_LOCAL_TTL_MS),
+  );
   app.addHook('onClose', () => categoryCache.close());
   const categories = categoryService(db, { cache: categoryCache.cache });
   await app.register(categoryRoutes, { prefix: '/v1', categories });
@@ -46,27 +51,23 @@ export const catalogService: FastifyPluginAsync<{ config: Config }> = async (app
   await app.register(categoryRoutesV2, { prefix: '/v2', categories });
   // GET /v1/products/:id through the two-tier cache; its subscriber connection and the cache
   // close with this scope, before the kit's request connection (registered earlier).
-  const productCache = await openProductCache({
-    redis: app.redis,
-    url: config.REDIS_URL,
-    prefix: config.REDIS_PREFIX,
-    ttlMs: config.PRODUCT_CACHE_TTL_MS,
-    localTtlMs: config.PRODUCT_CACHE_LOCAL_TTL_MS,
-    registry: app.metrics.registry,
-    log: app.log,
-  });
+  const productCache = await openProductCache(
+    cacheOptions(config.PRODUCT_CACHE_TTL_MS, config.PRODUCT_CACHE_LOCAL_TTL_MS),
+  );
   app.addHook('onClose', () => productCache.close());
   const products = productService(db, { cache: productCache.cache });
   await app.register(productRoutes, { prefix: '/v1', products });
   await app.register(imageRoutes, { prefix: '/v1', images: imageService(db) });
   await app.register(inventoryRoutes, { prefix: '/v1', inventory: inventoryService(db) });
-  await app.register(searchRoutes, { prefix: '/v1', search: searchService(db) });
+  // One search service for REST and GraphQL, so both count toward popular searches.
+  const search = searchService(db, { redis: app.redis, prefix: config.REDIS_PREFIX, log: app.log });
+  await app.register(searchRoutes, { prefix: '/v1', search });
   // GraphQL (/graphql) over the same services, in the same kit scope as /v1: one read graph,
   // batched per-product fields, depth and cost limits. GraphiQL only with GRAPHQL_IDE.
   await app.register(graphqlRoutes, {
     products,
     categories,
-    search: searchService(db),
+    search,
     batch: batchReads(db),
     ide: config.GRAPHQL_IDE,
   });

@@ -1,12 +1,16 @@
-// Wire shapes for search: full-text product search and name suggestions (autocomplete).
+// Wire shapes for search: full-text product search, name suggestions (autocomplete) and the
+// popular searches of the last days.
 // Closed querystrings: an unknown parameter is a 400, not silently ignored.
 import { type Static, Type } from 'typebox';
 import { textSchema } from '../../schemas/fields.ts';
+import { MAX_POPULAR_DAYS, MIN_POPULAR_COUNT } from './search.popular.ts';
 
 export const DEFAULT_SEARCH_LIMIT = 20;
 export const MAX_SEARCH_LIMIT = 50;
 export const DEFAULT_SUGGEST_LIMIT = 10;
 export const MAX_SUGGEST_LIMIT = 10;
+export const DEFAULT_POPULAR_LIMIT = 10;
+export const MAX_POPULAR_LIMIT = 20;
 
 export const SearchQuerySchema = Type.Object(
   {
@@ -89,8 +93,45 @@ export const SuggestionsSchema = Type.Object(
   { additionalProperties: false },
 );
 
+export const PopularQuerySchema = Type.Object(
+  {
+    days: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: MAX_POPULAR_DAYS,
+        default: MAX_POPULAR_DAYS,
+        description: 'UTC days to count over, today included',
+      }),
+    ),
+    limit: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: MAX_POPULAR_LIMIT, default: DEFAULT_POPULAR_LIMIT }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const PopularSearchesSchema = Type.Object(
+  {
+    items: Type.Array(
+      Type.Object(
+        {
+          q: Type.String({ description: 'The query as counted: lower-cased, spaces collapsed' }),
+          count: Type.Integer({
+            minimum: MIN_POPULAR_COUNT,
+            description: 'Searches of q in the window that found at least one product',
+          }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export type SearchQuery = Static<typeof SearchQuerySchema>;
 export type SearchPage = Static<typeof SearchPageSchema>;
 export type SearchHit = Static<typeof SearchHitSchema>;
 export type SuggestQuery = Static<typeof SuggestQuerySchema>;
 export type Suggestions = Static<typeof SuggestionsSchema>;
+export type PopularQuery = Static<typeof PopularQuerySchema>;
+export type PopularSearchesPage = Static<typeof PopularSearchesSchema>;

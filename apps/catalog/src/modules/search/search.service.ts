@@ -1,8 +1,12 @@
-// Search use cases: full-text product search with cursors, and name suggestions. Knows
-// nothing of HTTP, so GraphQL's search (issue #4) can call the same functions.
+// Search use cases: full-text product search with cursors, name suggestions, and popular
+// searches (counted in Redis, search.popular.ts). Knows nothing of HTTP, so GraphQL's search
+// (issue #4) can call the same functions.
 import { createHash } from 'node:crypto';
+import { AppError } from '@meridian/errors';
+import type { Redis } from '@meridian/redis';
 import type { CatalogDb } from '../../db/client.ts';
 import { badCursor, decodeCursor, encodeCursor } from '../cursor.ts';
+import { MAX_POPULAR_DAYS, normalizeQuery, popularSearches } from './search.popular.ts';
 import {
   findSearchPage,
   findSuggestions,
@@ -10,8 +14,11 @@ import {
   type SearchRow,
 } from './search.repository.ts';
 import {
+  DEFAULT_POPULAR_LIMIT,
   DEFAULT_SEARCH_LIMIT,
   DEFAULT_SUGGEST_LIMIT,
+  type PopularQuery,
+  type PopularSearchesPage,
   type SearchPage,
   type SearchQuery,
   type Suggestions,
@@ -46,7 +53,54 @@ function decodeSearchCursor(cursor: string, q: string): SearchKeyset {
   return { rank: r, id };
 }
 
-export function searchService(db: CatalogDb) {
+// --- popular searches ----------------------------------------------------------------------
+
+/** The slice of a pino logger the service uses (the app's logger fits). */
+export interface SearchLogger {
+  warn(obj: object, msg: string): void;
+}
+
+export interface SearchServiceDeps {
+  /** The request-role connection (fails fast while Redis is down). */
+  redis: Redis;
+  /** REDIS_PREFIX. */
+  prefix: string;
+  /** Where a failed popular-search write is reported; it never fails the search. */
+  log: SearchLogger;
+}
+
+// Popular searches exist only in Redis: without it there is nothing to show, so the honest
+// answer is a 503 to retry (never a 500, which would read as a bug in this service).
+const popularUnavailable = (cause: unknown) =>
+  new AppError({
+    status: 503,
+    code: 'popular-searches-unavailable',
+    detail: 'Popular searches are unavailable for a moment; retry shortly.',
+    headers: { 'retry-after': '5' },
+    cause,
+  });
+
+/**
+ * Without `deps` (GraphQL's instance) searches are not counted, and popular() has nothing to
+ * read from.
+ */
+export function searchService(db: CatalogDb, deps?: SearchServiceDeps) {
+  const popular = deps ? popularSearches({ redis: deps.redis, prefix: deps.prefix }) : undefined;
+
+  /**
+   * Fire-and-forget: called after the page is computed and not awaited, so Redis being slow
+   * or down costs the search nothing. Only first pages count: a cursor continues a search
+   * already counted.
+   */
+  function countSearch(query: SearchQuery, page: SearchPage): void {
+    if (!popular || !deps || query.cursor !== undefined || page.items.length === 0) return;
+    const q = normalizeQuery(query.q);
+    if (q === null) return;
+    popular.record(q).catch((err: unknown) => {
+      deps.log.warn({ err }, 'popular search not recorded');
+    });
+  }
+
   return {
     /** One page of active products matching q, most relevant first. */
     async search(query: SearchQuery): Promise<SearchPage> {
@@ -60,7 +114,7 @@ export function searchService(db: CatalogDb) {
       });
       const page = rows.slice(0, limit);
       const last = page.at(-1);
-      return {
+      const result: SearchPage = {
         items: page.map((row) => ({
           id: row.id,
           sku: row.sku,
@@ -72,6 +126,8 @@ export function searchService(db: CatalogDb) {
         })),
         nextCursor: rows.length > limit && last ? encodeSearchCursor(query.q, last) : null,
       };
+      countSearch(query, result);
+      return result;
     },
 
     /** Up to `limit` active products whose name starts with, or nearly matches, the prefix. */
@@ -81,6 +137,20 @@ export function searchService(db: CatalogDb) {
         limit: query.limit ?? DEFAULT_SUGGEST_LIMIT,
       });
       return { items: rows.map((row) => ({ id: row.id, name: row.name })) };
+    },
+
+    /** The most searched queries of the last `days` UTC days (MIN_POPULAR_COUNT or more). */
+    async popular(query: PopularQuery): Promise<PopularSearchesPage> {
+      if (!popular) throw new Error('searchService was built without Redis: no popular searches');
+      try {
+        const items = await popular.top(
+          query.days ?? MAX_POPULAR_DAYS,
+          query.limit ?? DEFAULT_POPULAR_LIMIT,
+        );
+        return { items };
+      } catch (err) {
+        throw popularUnavailable(err);
+      }
     },
   };
 }
