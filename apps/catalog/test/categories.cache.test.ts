@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
 import { type Config, ConfigSchema } from '../src/config.ts';
 import { DB_SCHEMA, MIGRATIONS_FOLDER } from '../src/db/client.ts';
+import { staffHeaders } from './helpers.ts';
 
 type App = Awaited<ReturnType<typeof buildApp>>;
 
@@ -37,8 +38,7 @@ beforeAll(async () => {
   // The second replica: the same config, so the same database and the same Redis prefix.
   b = await buildApp(a.config);
   await b.ready();
-  const token = await issuer.sign({ sub: 'staff-1', permissions: ['catalog:write'] });
-  writer = { authorization: `Bearer ${token}` };
+  writer = await staffHeaders(issuer);
 });
 afterAll(async () => {
   await b?.close();

@@ -2,7 +2,7 @@
 // issuer whose JWKS the service fetches over real HTTP. Who may do what: categories.auth.test.ts.
 import type { TestIssuer } from '@meridian/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CatalogTestApp, createCatalogApp } from './helpers.ts';
+import { type CatalogTestApp, createCatalogApp, staffHeaders } from './helpers.ts';
 
 let t: CatalogTestApp;
 let issuer: TestIssuer;
@@ -12,12 +12,7 @@ let electronicsId: string;
 
 beforeAll(async () => {
   ({ t, issuer } = await createCatalogApp());
-  const token = await issuer.sign({
-    sub: 'staff-1',
-    roles: ['staff'],
-    permissions: ['catalog:write'],
-  });
-  writer = { authorization: `Bearer ${token}` };
+  writer = await staffHeaders(issuer);
   const { rows } = await t.app.pg.query<{ id: string }>(
     "INSERT INTO catalog.categories (slug, name) VALUES ('electronics', 'Electronics') RETURNING id",
   );

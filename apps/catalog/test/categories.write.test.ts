@@ -5,7 +5,7 @@
 import type { TestIssuer } from '@meridian/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_CATEGORY_DEPTH } from '../src/modules/categories/categories.repository.ts';
-import { type CatalogTestApp, createCatalogApp } from './helpers.ts';
+import { type CatalogTestApp, createCatalogApp, customerHeaders, staffHeaders } from './helpers.ts';
 
 let t: CatalogTestApp;
 let issuer: TestIssuer;
@@ -17,14 +17,8 @@ const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 
 beforeAll(async () => {
   ({ t, issuer } = await createCatalogApp());
-  const staff = await issuer.sign({
-    sub: 'staff-1',
-    roles: ['staff'],
-    permissions: ['catalog:write'],
-  });
-  writer = { authorization: `Bearer ${staff}` };
-  const other = await issuer.sign({ sub: 'customer-1', roles: ['customer'], permissions: [] });
-  customer = { authorization: `Bearer ${other}` };
+  writer = await staffHeaders(issuer);
+  customer = await customerHeaders(issuer);
 });
 afterAll(async () => {
   await t.close();

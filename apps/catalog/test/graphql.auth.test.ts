@@ -3,7 +3,7 @@
 import type { TestIssuer } from '@meridian/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addCategory, addProducts, gql } from './graphql.helpers.ts';
-import { type CatalogTestApp, createCatalogApp } from './helpers.ts';
+import { type CatalogTestApp, createCatalogApp, customerHeaders, staffHeaders } from './helpers.ts';
 
 let t: CatalogTestApp;
 let issuer: TestIssuer;
@@ -16,12 +16,8 @@ const PROBLEM = 'application/problem+json; charset=utf-8';
 
 beforeAll(async () => {
   ({ t, issuer } = await createCatalogApp());
-  writer = {
-    authorization: `Bearer ${await issuer.sign({ sub: 'staff-1', permissions: ['catalog:write'] })}`,
-  };
-  customer = {
-    authorization: `Bearer ${await issuer.sign({ sub: 'customer-1', permissions: ['orders:read:own'] })}`,
-  };
+  writer = await staffHeaders(issuer);
+  customer = await customerHeaders(issuer);
   const cameras = await addCategory(t, 'cameras');
   activeIds = await addProducts(t, 'cam', 2, [cameras]);
   const { rows } = await t.app.pg.query<{ id: string }>(

@@ -5,7 +5,7 @@
 import type { TestIssuer } from '@meridian/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addCategory, addProducts, countStatements, gql } from './graphql.helpers.ts';
-import { type CatalogTestApp, createCatalogApp } from './helpers.ts';
+import { type CatalogTestApp, createCatalogApp, staffHeaders } from './helpers.ts';
 
 let t: CatalogTestApp;
 let issuer: TestIssuer;
@@ -26,9 +26,7 @@ beforeAll(async () => {
     RESERVATION_EXPIRY_INTERVAL_MS: '0',
     OUTBOX_RELAY_INTERVAL_MS: '0',
   }));
-  writer = {
-    authorization: `Bearer ${await issuer.sign({ sub: 'staff-1', permissions: ['catalog:write'] })}`,
-  };
+  writer = await staffHeaders(issuer);
   const categories: string[] = [];
   for (let i = 0; i < 5; i++) categories.push(await addCategory(t, `shelf-${i}`));
   await addProducts(t, 'item', 60, categories);

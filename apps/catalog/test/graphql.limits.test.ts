@@ -6,7 +6,7 @@ import { getIntrospectionQuery } from 'graphql/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_COST, MAX_DEPTH } from '../src/graphql/limits.ts';
 import { addCategory, addProducts, gql } from './graphql.helpers.ts';
-import { type CatalogTestApp, createCatalogApp } from './helpers.ts';
+import { type CatalogTestApp, createCatalogApp, staffHeaders } from './helpers.ts';
 
 let t: CatalogTestApp;
 let issuer: TestIssuer;
@@ -17,9 +17,7 @@ const PRODUCT = `id sku name description priceMinor currency attributes status c
 
 beforeAll(async () => {
   ({ t, issuer } = await createCatalogApp({ RATE_LIMIT_MAX: '100000' }));
-  writer = {
-    authorization: `Bearer ${await issuer.sign({ sub: 'staff-1', permissions: ['catalog:write'] })}`,
-  };
+  writer = await staffHeaders(issuer);
   await addProducts(t, 'lim', 3, [await addCategory(t, 'limits')]);
 });
 afterAll(async () => {

@@ -22,3 +22,19 @@ export async function createCatalogApp(
   });
   return { t, issuer };
 }
+
+/** `Authorization: Bearer <token>` for a token the issuer signs with these claims. */
+export async function bearerFor(
+  issuer: TestIssuer,
+  claims: Parameters<TestIssuer['sign']>[0],
+): Promise<{ authorization: string }> {
+  return { authorization: `Bearer ${await issuer.sign(claims)}` };
+}
+
+/** Staff who may edit the catalog (`catalog:write`). */
+export const staffHeaders = (issuer: TestIssuer) =>
+  bearerFor(issuer, { sub: 'staff-1', roles: ['staff'], permissions: ['catalog:write'] });
+
+/** A signed-in customer: a valid token without `catalog:write`. */
+export const customerHeaders = (issuer: TestIssuer) =>
+  bearerFor(issuer, { sub: 'customer-1', roles: ['customer'], permissions: ['orders:read:own'] });

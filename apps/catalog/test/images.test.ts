@@ -3,7 +3,7 @@
 import type { TestIssuer } from '@meridian/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_IMAGES_PER_PRODUCT } from '../src/modules/images/images.schemas.ts';
-import { type CatalogTestApp, createCatalogApp } from './helpers.ts';
+import { type CatalogTestApp, createCatalogApp, customerHeaders, staffHeaders } from './helpers.ts';
 
 let t: CatalogTestApp;
 let issuer: TestIssuer;
@@ -17,12 +17,8 @@ const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 
 beforeAll(async () => {
   ({ t, issuer } = await createCatalogApp({ RATE_LIMIT_MAX: '100000' }));
-  writer = {
-    authorization: `Bearer ${await issuer.sign({ sub: 'staff-1', permissions: ['catalog:write'] })}`,
-  };
-  customer = {
-    authorization: `Bearer ${await issuer.sign({ sub: 'customer-1', permissions: ['orders:read:own'] })}`,
-  };
+  writer = await staffHeaders(issuer);
+  customer = await customerHeaders(issuer);
   const { rows } = await t.app.pg.query<{ id: string }>(
     "INSERT INTO catalog.categories (slug, name) VALUES ('cameras', 'Cameras') RETURNING id",
   );

@@ -3,7 +3,7 @@
 // only to catalog:write. Tokens come from a test issuer whose JWKS is fetched over real HTTP.
 import type { TestIssuer } from '@meridian/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CatalogTestApp, createCatalogApp } from './helpers.ts';
+import { type CatalogTestApp, createCatalogApp, customerHeaders, staffHeaders } from './helpers.ts';
 
 let t: CatalogTestApp;
 let issuer: TestIssuer;
@@ -17,18 +17,8 @@ const PROBLEM = 'application/problem+json; charset=utf-8';
 
 beforeAll(async () => {
   ({ t, issuer } = await createCatalogApp());
-  const staff = await issuer.sign({
-    sub: 'staff-1',
-    roles: ['staff'],
-    permissions: ['catalog:write'],
-  });
-  writer = { authorization: `Bearer ${staff}` };
-  const other = await issuer.sign({
-    sub: 'customer-1',
-    roles: ['customer'],
-    permissions: ['orders:read:own'],
-  });
-  customer = { authorization: `Bearer ${other}` };
+  writer = await staffHeaders(issuer);
+  customer = await customerHeaders(issuer);
   const { rows } = await t.app.pg.query<{ id: string }>(
     "INSERT INTO catalog.categories (slug, name) VALUES ('cameras', 'Cameras') RETURNING id",
   );

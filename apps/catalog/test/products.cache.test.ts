@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
 import { type Config, ConfigSchema } from '../src/config.ts';
 import { DB_SCHEMA, MIGRATIONS_FOLDER } from '../src/db/client.ts';
+import { staffHeaders } from './helpers.ts';
 
 type App = Awaited<ReturnType<typeof buildApp>>;
 
@@ -36,12 +37,7 @@ beforeAll(async () => {
   // The second replica: the same config, so the same database and the same Redis prefix.
   b = await buildApp(a.config);
   await b.ready();
-  const token = await issuer.sign({
-    sub: 'staff-1',
-    roles: ['staff'],
-    permissions: ['catalog:write'],
-  });
-  writer = { authorization: `Bearer ${token}` };
+  writer = await staffHeaders(issuer);
   const { rows } = await a.app.pg.query<{ id: string }>(
     "INSERT INTO catalog.categories (slug, name) VALUES ('cached', 'Cached') RETURNING id",
   );

@@ -3,7 +3,7 @@
 // after a write. Against a real cloned database; routes' own behaviour: products.test.ts.
 import type { TestIssuer } from '@meridian/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CatalogTestApp, createCatalogApp } from './helpers.ts';
+import { type CatalogTestApp, createCatalogApp, staffHeaders } from './helpers.ts';
 
 let t: CatalogTestApp;
 let issuer: TestIssuer;
@@ -13,12 +13,7 @@ let draftId: string;
 
 beforeAll(async () => {
   ({ t, issuer } = await createCatalogApp());
-  const token = await issuer.sign({
-    sub: 'staff-1',
-    roles: ['staff'],
-    permissions: ['catalog:write'],
-  });
-  writer = { authorization: `Bearer ${token}` };
+  writer = await staffHeaders(issuer);
   const { rows } = await t.app.pg.query<{ id: string }>(
     "INSERT INTO catalog.categories (slug, name) VALUES ('cameras', 'Cameras') RETURNING id",
   );

@@ -3,7 +3,7 @@
 // products.list.test.ts.
 import type { TestIssuer } from '@meridian/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CatalogTestApp, createCatalogApp } from './helpers.ts';
+import { type CatalogTestApp, createCatalogApp, staffHeaders } from './helpers.ts';
 
 let t: CatalogTestApp;
 let issuer: TestIssuer;
@@ -17,12 +17,7 @@ const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 beforeAll(async () => {
   ({ t, issuer } = await createCatalogApp());
-  const token = await issuer.sign({
-    sub: 'staff-1',
-    roles: ['staff'],
-    permissions: ['catalog:write'],
-  });
-  writer = { authorization: `Bearer ${token}` };
+  writer = await staffHeaders(issuer);
   const { rows } = await t.app.pg.query<{ id: string; slug: string }>(
     "INSERT INTO catalog.categories (slug, name) VALUES ('laptops', 'Laptops'), ('phones', 'Phones') RETURNING id, slug",
   );

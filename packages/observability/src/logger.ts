@@ -4,6 +4,17 @@
 import type { FastifyServerOptions } from 'fastify';
 import pino from 'pino';
 
+/** Field names that carry a credential, redacted at the top of a line and one level down. */
+const SECRET_FIELDS = [
+  'password',
+  'newPassword',
+  'currentPassword',
+  'token',
+  'accessToken',
+  'refreshToken',
+  'secret',
+];
+
 // Exact paths: pino keys each by its first segment and runs it only on lines that have that
 // key, so they cost nothing on the lines that don't.
 export const REDACT_PATHS = [
@@ -13,13 +24,7 @@ export const REDACT_PATHS = [
   'res.headers["set-cookie"]',
   'headers.authorization',
   'headers.cookie',
-  'password',
-  'newPassword',
-  'currentPassword',
-  'token',
-  'accessToken',
-  'refreshToken',
-  'secret',
+  ...SECRET_FIELDS,
 ];
 
 /**
@@ -30,13 +35,7 @@ export const REDACT_PATHS = [
  * and copies only what it censors.
  */
 export const NESTED_SECRET_KEYS: ReadonlySet<string> = new Set([
-  'password',
-  'newPassword',
-  'currentPassword',
-  'token',
-  'accessToken',
-  'refreshToken',
-  'secret',
+  ...SECRET_FIELDS,
   'authorization',
   'cookie',
 ]);
