@@ -8,6 +8,7 @@ import { buildApp } from '../src/app.ts';
 import { ConfigSchema } from '../src/config.ts';
 import { DB_SCHEMA, MIGRATIONS_FOLDER } from '../src/db/client.ts';
 import {
+  RANK_WINDOW,
   type SearchPageOptions,
   type SuggestOptions,
   searchPageQuery,
@@ -91,7 +92,12 @@ interface PlanNode {
 
 const nodes = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(nodes)];
 
-async function explain(sqlText: string, params: unknown[], threshold?: number): Promise<PlanNode> {
+async function explain(
+  sqlText: string,
+  params: unknown[],
+  threshold?: number,
+  analyze = false,
+): Promise<PlanNode> {
   // One client and a transaction, so the threshold is set exactly as the service sets it.
   const client = await t.app.pg.connect();
   try {
@@ -102,7 +108,7 @@ async function explain(sqlText: string, params: unknown[], threshold?: number): 
       ]);
     }
     const { rows } = await client.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(
-      `EXPLAIN (FORMAT JSON) ${sqlText}`,
+      `EXPLAIN (${analyze ? 'ANALYZE, ' : ''}FORMAT JSON) ${sqlText}`,
       params,
     );
     return rows[0]?.['QUERY PLAN'][0]?.Plan as PlanNode;
@@ -158,6 +164,36 @@ describe('EXPLAIN: search on 20,000 products', () => {
       await planSearch({ q: '"espresso machine" -nordic or kettle', limit: 21 }),
       'products_search_idx',
     );
+  });
+
+  it(`a common word: the scan stops after RANK_WINDOW (${RANK_WINDOW}) matches, it never ranks them all`, async () => {
+    const { rows } = await t.app.pg.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM catalog.products
+        WHERE deleted_at IS NULL AND status = 'active'
+          AND search @@ websearch_to_tsquery('english', 'recycled')`,
+    );
+    expect(rows[0]?.n).toBeGreaterThan(RANK_WINDOW);
+    const q = dialect.sqlToQuery(searchPageQuery({ q: 'recycled', limit: 21 }));
+    const root = await explain(q.sql, q.params, undefined, true);
+    const printed = JSON.stringify(root, null, 2);
+    const heap = nodes(root).find((n) => n['Node Type'] === 'Bitmap Heap Scan');
+    expect(heap, printed).toBeDefined();
+    expect(heap?.['Actual Rows'], printed).toBe(RANK_WINDOW);
+  });
+
+  it('a common word through the API: pages walk the window once, no row twice, then end', async () => {
+    const ids: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res: Awaited<ReturnType<typeof t.app.inject>> = await t.app.inject({
+        url: `/v1/search/products?q=recycled&limit=50${cursor ? `&cursor=${cursor}` : ''}`,
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      ids.push(...res.json().items.map((i: { id: string }) => i.id));
+      cursor = res.json().nextCursor;
+    } while (cursor !== null && ids.length <= RANK_WINDOW);
+    expect(ids).toHaveLength(RANK_WINDOW);
+    expect(new Set(ids).size).toBe(RANK_WINDOW);
   });
 
   it('a later page: the cursor filters the index matches, no Seq Scan', async () => {

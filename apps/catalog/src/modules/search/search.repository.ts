@@ -2,7 +2,7 @@
 // transaction. The queries are built by exported functions, unexecuted, so the EXPLAIN test
 // plans exactly the SQL the API runs.
 import { type SQL, sql } from 'drizzle-orm';
-import type { CatalogDb, DbOrTx } from '../../db/client.ts';
+import type { CatalogDb } from '../../db/client.ts';
 import { products } from '../../db/schema/index.ts';
 
 // The listing's visibility rule, as the same literal SQL products.repository.ts uses (see the
@@ -44,12 +44,25 @@ export type SearchRow = {
 const HEADLINE_OPTIONS = 'StartSel=**, StopSel=**, MinWords=10, MaxWords=30, MaxFragments=1';
 
 /**
+ * How many matches one search ranks at most: the first RANK_WINDOW the index hands over (in
+ * table order), never more. Ranking needs every candidate's row, so without a bound a common
+ * word costs a visit to each of its matches: 67,864 rows and ~330 ms for `laptop` at
+ * 1,000,000 products (bench/RESULTS.md). With the window a search costs at most this many
+ * row visits whatever the word. A query matching up to RANK_WINDOW products is ranked
+ * exactly; one matching more is ranked within the window, and its pages end with it — the
+ * trade Elasticsearch's `terminate_after` and GitHub's 1,000-result cap make. See
+ * docs/indexing.md#a-bounded-ranking-window.
+ */
+export const RANK_WINDOW = 1_000;
+
+/**
  * One page of matches, best first (rank DESC, then id ASC to make the order total).
  *
- * Ranking needs every match's rank before the first row can be returned, so no index gives
- * this order: the GIN index finds the matches, and a top-N sort orders them. The cursor's
- * condition is therefore a filter on the matches, not an index range — keyset here does not
- * save work over OFFSET; it keeps pages from shifting when rows change between requests.
+ * Ranking needs every candidate's rank before the first row can be returned, so no index
+ * gives this order: the GIN index finds the matches, the window (RANK_WINDOW) bounds how many
+ * are ranked, and a top-N sort orders them. The cursor's condition is a filter on the ranked
+ * window, not an index range — keyset here does not save work over OFFSET; it keeps pages
+ * from shifting when rows change between requests.
  *
  * Queries whose indexable part is empty — only stop words or punctuation (querytree '') or
  * only exclusions such as `-cable` (querytree 'T') — match nothing. An all-negative query
@@ -61,38 +74,50 @@ const HEADLINE_OPTIONS = 'StartSel=**, StopSel=**, MinWords=10, MaxWords=30, Max
  */
 export function searchPageQuery(opts: SearchPageOptions): SQL {
   const query = tsquery(opts.q);
-  const rank = sql`ts_rank_cd(${products.search}, ${query})`;
   const where: SQL[] = [
     listed,
     sql`querytree(${query}) NOT IN ('', 'T')`,
     sql`${products.search} @@ ${query}`,
   ];
-  if (opts.after) {
-    // Mixed directions (rank DESC, id ASC) cannot be one row comparison; nothing indexes the
-    // rank anyway. Same expression on the same row gives the same float4, so `=` is exact.
-    where.push(
-      sql`(${rank} < ${opts.after.rank}::real OR (${rank} = ${opts.after.rank}::real AND ${products.id} > ${opts.after.id}::uuid))`,
-    );
-  }
+  // The window: no ORDER BY, so the scan stops after RANK_WINDOW matches instead of visiting
+  // them all. Which matches those are follows the table's physical order; findSearchPage
+  // keeps the plan serial so that order, and so every page's window, is the same.
+  const cursor = opts.after
+    ? // Mixed directions (rank DESC, id ASC) cannot be one row comparison; nothing indexes
+      // the rank anyway. Same expression on the same row gives the same float4: `=` is exact.
+      sql`WHERE (matches.rank < ${opts.after.rank}::real
+              OR (matches.rank = ${opts.after.rank}::real AND matches.id > ${opts.after.id}::uuid))`
+    : sql``;
   return sql`
     SELECT page.id, page.sku, page.name, page.price_minor AS "priceMinor", page.currency,
            page.rank::text AS "rankKey",
            ts_headline('english'::regconfig, coalesce(page.description, page.name), ${query},
                        ${HEADLINE_OPTIONS}) AS headline
       FROM (
-        SELECT ${products.id}, ${products.sku}, ${products.name}, ${products.description},
-               ${products.priceMinor}, ${products.currency}, ${rank} AS rank
-          FROM ${products}
-         WHERE ${sql.join(where, sql` AND `)}
-         ORDER BY rank DESC, ${products.id} ASC
+        SELECT matches.* FROM (
+          SELECT ${products.id}, ${products.sku}, ${products.name}, ${products.description},
+                 ${products.priceMinor}, ${products.currency},
+                 ts_rank_cd(${products.search}, ${query}) AS rank
+            FROM ${products}
+           WHERE ${sql.join(where, sql` AND `)}
+           LIMIT ${RANK_WINDOW}
+        ) matches
+        ${cursor}
+         ORDER BY matches.rank DESC, matches.id ASC
          LIMIT ${opts.limit}
       ) page
      ORDER BY page.rank DESC, page.id ASC`;
 }
 
-export async function findSearchPage(db: DbOrTx, opts: SearchPageOptions): Promise<SearchRow[]> {
-  const { rows } = await db.execute<SearchRow>(searchPageQuery(opts));
-  return rows as SearchRow[];
+export async function findSearchPage(db: CatalogDb, opts: SearchPageOptions): Promise<SearchRow[]> {
+  // Serial for this transaction only (SET LOCAL semantics): parallel workers would return
+  // the window's matches in an order that differs run to run, so page 2 could rank another
+  // window than page 1 did. The pooled connection goes back with the server's setting.
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`SELECT set_config('max_parallel_workers_per_gather', '0', true)`);
+    const { rows } = await tx.execute<SearchRow>(searchPageQuery(opts));
+    return rows as SearchRow[];
+  });
 }
 
 /**
