@@ -137,3 +137,16 @@ export function splitThreadTicks(
     other: us(sum(others.slice(poolSize))),
   };
 }
+
+/**
+ * The p-th percentile (0 < p ≤ 100) of a non-empty list by the nearest-rank method: the
+ * smallest value with at least p % of the list at or below it. With fewer than 100 values the
+ * p99 is the maximum, which is what it should be: nothing is interpolated into existence.
+ */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) throw new RangeError('percentile of an empty list');
+  if (!(p > 0 && p <= 100)) throw new RangeError(`percentile must be in (0, 100], got ${p}`);
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] as number;
+}
