@@ -1,9 +1,10 @@
 // Child processes of a run: pinning with taskset, readiness, CPU readings from /proc, and a
 // registry that kills every child on exit, error or Ctrl-C so no server outlives the harness.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { availableParallelism } from 'node:os';
+import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseProcStatTicks } from './stats.ts';
@@ -47,6 +48,8 @@ export interface SpawnOptions {
 export function spawnTracked(argv: readonly string[], opts: SpawnOptions): ChildProcess {
   const [cmd, ...args] = argv;
   if (!cmd) throw new Error('empty argv');
+  // The out/ folder is git-ignored: a fresh clone (CI) has none until something makes it.
+  mkdirSync(dirname(opts.stderrFile), { recursive: true });
   const stderr = openSync(opts.stderrFile, 'w');
   // taskset execs the target, so child.pid is the server itself and /proc/<pid> is its CPU.
   const child = spawn(cmd, args, {
