@@ -1,5 +1,5 @@
-// Facts about the machine and the checkout for a results section: CPU model, the commit, a
-// URL with its password removed. (run.ts keeps its own copies; the products-1m suite uses these.)
+// Facts about the machine and the checkout for a results section (CPU model, the commit, a
+// URL with its password removed), and the numeric command-line flags both harnesses take.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
@@ -38,4 +38,22 @@ export function redact(url: string): string {
   } catch {
     return '(unparseable)';
   }
+}
+
+/** A numeric flag: the fallback when absent, else a number in [min, max] (an integer if asked). */
+export function numberFlag(
+  raw: string | undefined,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+  { integer = false }: { integer?: boolean } = {},
+): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if ((integer ? !Number.isInteger(n) : !Number.isFinite(n)) || n < min || n > max) {
+    const kind = integer ? 'an integer' : 'a number';
+    throw new Error(`--${name} must be ${kind} from ${min} to ${max}, got "${raw}"`);
+  }
+  return n;
 }

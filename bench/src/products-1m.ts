@@ -17,7 +17,7 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { cpuModel, gitCommit, redact } from './machine.ts';
+import { cpuModel, gitCommit, numberFlag, redact } from './machine.ts';
 import {
   clockTicksPerSecond,
   cpuTicks,
@@ -105,21 +105,6 @@ const USAGE = `usage: pnpm bench:products-1m [--count N] [--rounds N] [--duratio
   --quick           smoke run: 1 round, 1 s HTTP, 0.5 s SQL, 0.5 s warm-up
   --no-write        print the results section only (RESULTS.md and results/ untouched)`;
 
-function intFlag(
-  raw: string | undefined,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-) {
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < min || n > max) {
-    throw new Error(`--${name} must be a number from ${min} to ${max}, got "${raw}"`);
-  }
-  return n;
-}
-
 function parseCli(argv: string[]): Options {
   const { values } = parseArgs({
     args: argv.filter((a) => a !== '--'),
@@ -141,15 +126,15 @@ function parseCli(argv: string[]): Options {
     process.exit(0);
   }
   const q = values.quick;
-  const count = intFlag(values.count, 'count', 1_000_000, 100, 100_000_000);
+  const count = numberFlag(values.count, 'count', 1_000_000, 100, 100_000_000);
   if (!Number.isInteger(count)) throw new Error('--count must be a whole number');
   return {
     count,
-    rounds: Math.round(intFlag(values.rounds, 'rounds', q ? 1 : 5, 1, 100)),
-    httpDurationS: intFlag(values.duration, 'duration', q ? 1 : 2, 0.2, 600),
-    sqlDurationS: intFlag(values['sql-duration'], 'sql-duration', q ? 0.5 : 2, 0.1, 600),
-    warmupS: intFlag(values.warmup, 'warmup', q ? 0.5 : 1, 0, 600),
-    connections: Math.round(intFlag(values.connections, 'connections', 50, 1, 1000)),
+    rounds: Math.round(numberFlag(values.rounds, 'rounds', q ? 1 : 5, 1, 100)),
+    httpDurationS: numberFlag(values.duration, 'duration', q ? 1 : 2, 0.2, 600),
+    sqlDurationS: numberFlag(values['sql-duration'], 'sql-duration', q ? 0.5 : 2, 0.1, 600),
+    warmupS: numberFlag(values.warmup, 'warmup', q ? 0.5 : 1, 0, 600),
+    connections: Math.round(numberFlag(values.connections, 'connections', 50, 1, 1000)),
     write: !values['no-write'],
   };
 }

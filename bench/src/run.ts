@@ -3,7 +3,7 @@
 // stdout table, a section in RESULTS.md, results/latest.json and results/ratios.svg.
 
 import type { ChildProcess } from 'node:child_process';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { resolve } from 'node:path';
@@ -11,6 +11,7 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs, promisify } from 'node:util';
 import { parseUpstream, retarget, startCountingProxy } from './counting-proxy.ts';
+import { cpuModel, gitCommit, numberFlag, redact } from './machine.ts';
 import {
   clockTicksPerSecond,
   cpuTicks,
@@ -92,21 +93,6 @@ const USAGE = `usage: pnpm bench [--rounds N] [--duration S] [--warmup S] [--con
                   [--scenario NAME]... [--quick]
 scenarios: ${scenarioNames.join(', ')}`;
 
-function intFlag(
-  raw: string | undefined,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-) {
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new Error(`--${name} must be an integer from ${min} to ${max}, got "${raw}"`);
-  }
-  return n;
-}
-
 function parseCli(argv: string[]): Options {
   const { values } = parseArgs({
     args: argv,
@@ -131,10 +117,10 @@ function parseCli(argv: string[]): Options {
   const unknown = names.filter((n) => !SCENARIOS.some((s) => s.name === n));
   if (unknown.length) throw new Error(`unknown scenario ${unknown.join(', ')}\n${USAGE}`);
   return {
-    rounds: intFlag(values.rounds, 'rounds', q ? 2 : 7, 1, 100),
-    durationS: intFlag(values.duration, 'duration', q ? 3 : 10, 1, 600),
-    warmupS: intFlag(values.warmup, 'warmup', q ? 1 : 3, 0, 600),
-    connections: intFlag(values.connections, 'connections', 50, 1, 1000),
+    rounds: numberFlag(values.rounds, 'rounds', q ? 2 : 7, 1, 100, { integer: true }),
+    durationS: numberFlag(values.duration, 'duration', q ? 3 : 10, 1, 600, { integer: true }),
+    warmupS: numberFlag(values.warmup, 'warmup', q ? 1 : 3, 0, 600, { integer: true }),
+    connections: numberFlag(values.connections, 'connections', 50, 1, 1000, { integer: true }),
     scenarios: names.length
       ? SCENARIOS.filter((s) => names.includes(s.name))
       : SCENARIOS.filter((s) => s.inDefault),
@@ -629,49 +615,12 @@ async function runScenario(
   }
 }
 
-function cpuModel(): string {
-  try {
-    const line = readFileSync('/proc/cpuinfo', 'utf8')
-      .split('\n')
-      .find((l) => l.startsWith('model name'));
-    return line?.split(':')[1]?.trim() ?? 'unknown CPU';
-  } catch {
-    return 'unknown CPU';
-  }
-}
-
-/** Short hash of HEAD, with "+dirty" if tracked files differ from it: the code measured. */
-function gitCommit(): string {
-  const git = (...args: string[]): string =>
-    execFileSync('git', args, {
-      cwd: REPO_DIR,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).trim();
-  try {
-    const head = git('rev-parse', '--short', 'HEAD');
-    return git('status', '--porcelain', '--untracked-files=no') ? `${head}+dirty` : head;
-  } catch {
-    return '';
-  }
-}
-
 function commandLine(): string {
   const quote = (a: string): string =>
     /^[\w./=:@-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`;
   const args = process.argv.slice(2).map(quote).join(' ');
   const head = process.env.npm_lifecycle_event === 'bench' ? 'pnpm bench' : 'tsx src/run.ts';
   return args ? `${head} ${args}` : head;
-}
-
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparseable)';
-  }
 }
 
 function loggingNote(scenarios: readonly Scenario[]): string {
@@ -722,7 +671,7 @@ async function main(): Promise<number> {
     nproc: availableParallelism(),
     cpuModel: cpuModel(),
     node: process.version,
-    commit: gitCommit(),
+    commit: gitCommit(REPO_DIR),
     command: commandLine(),
     pinned: pinning.enabled,
     pinningNote: pinning.note,
@@ -758,7 +707,7 @@ async function main(): Promise<number> {
 
   meta.loadAvg.end = loadavg()[0] ?? 0;
   // Others commit to this checkout while a run goes on; say so when it happened.
-  const commitAtEnd = gitCommit();
+  const commitAtEnd = gitCommit(REPO_DIR);
   if (commitAtEnd !== meta.commit) {
     meta.commitAtEnd = commitAtEnd;
     console.log(`bench: WARNING: HEAD moved during the run (${meta.commit} → ${commitAtEnd})`);
