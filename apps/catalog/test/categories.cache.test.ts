@@ -3,18 +3,11 @@
 // replicas would run: a category write through one is visible on the other as soon as it
 // returns, cold reads cost one database read, the cache shows on /metrics, and the reads
 // carry HTTP caching headers. Routes' own behaviour: categories.test.ts, categories.write.test.ts.
-import {
-  createTcpProxy,
-  createTestApp,
-  createTestIssuer,
-  type TestApp,
-  type TestIssuer,
-} from '@meridian/testing';
+import { createTcpProxy, type TestApp, type TestIssuer } from '@meridian/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
-import { type Config, ConfigSchema } from '../src/config.ts';
-import { DB_SCHEMA, MIGRATIONS_FOLDER } from '../src/db/client.ts';
-import { staffHeaders } from './helpers.ts';
+import type { Config } from '../src/config.ts';
+import { type CatalogReplicas, createCatalogReplicas, staffHeaders } from './helpers.ts';
 
 type App = Awaited<ReturnType<typeof buildApp>>;
 
@@ -23,28 +16,20 @@ let b: App;
 let issuer: TestIssuer;
 let writer: { authorization: string };
 
+let replicas: CatalogReplicas | undefined;
+
 beforeAll(async () => {
-  issuer = await createTestIssuer();
-  a = await createTestApp({
-    schema: DB_SCHEMA,
-    migrationsFolder: MIGRATIONS_FOLDER,
-    configSchema: ConfigSchema,
-    buildApp,
+  replicas = await createCatalogReplicas({
     // A local tier long enough that only an invalidation, never expiry, can explain a fresh
     // read on the other instance.
     // The stampedes alone send 300 anonymous reads from one address: above the default limit.
-    env: { ...issuer.env, CATEGORY_CACHE_LOCAL_TTL_MS: '60000', RATE_LIMIT_MAX: '10000' },
+    CATEGORY_CACHE_LOCAL_TTL_MS: '60000',
+    RATE_LIMIT_MAX: '10000',
   });
-  // The second replica: the same config, so the same database and the same Redis prefix.
-  b = await buildApp(a.config);
-  await b.ready();
+  ({ a, b, issuer } = replicas);
   writer = await staffHeaders(issuer);
 });
-afterAll(async () => {
-  await b?.close();
-  await a?.close();
-  await issuer?.close();
-});
+afterAll(() => replicas?.close());
 
 let seq = 0;
 async function create(app: App, name: string, parentId: string | null = null): Promise<string> {

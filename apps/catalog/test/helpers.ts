@@ -3,10 +3,11 @@
 // auth service's contract, so verification is the real thing, not a stub).
 import { createTestApp, createTestIssuer, type TestApp, type TestIssuer } from '@meridian/testing';
 import { buildApp } from '../src/app.ts';
-import { ConfigSchema } from '../src/config.ts';
+import { type Config, ConfigSchema } from '../src/config.ts';
 import { DB_SCHEMA, MIGRATIONS_FOLDER } from '../src/db/client.ts';
 
-export type CatalogTestApp = TestApp<Awaited<ReturnType<typeof buildApp>>, unknown>;
+export type CatalogApp = Awaited<ReturnType<typeof buildApp>>;
+export type CatalogTestApp = TestApp<CatalogApp, unknown>;
 
 /** A catalog app and its issuer; `env` adds to (and may override) the issuer's AUTH_* vars. */
 export async function createCatalogApp(
@@ -38,3 +39,38 @@ export const staffHeaders = (issuer: TestIssuer) =>
 /** A signed-in customer: a valid token without `catalog:write`. */
 export const customerHeaders = (issuer: TestIssuer) =>
   bearerFor(issuer, { sub: 'customer-1', roles: ['customer'], permissions: ['orders:read:own'] });
+
+export interface CatalogReplicas {
+  /** The first replica, which owns the cloned database and the Redis prefix. */
+  a: TestApp<CatalogApp, Config>;
+  /** A second buildApp of a's config: the same database and Redis prefix, as a replica. */
+  b: CatalogApp;
+  issuer: TestIssuer;
+  close(): Promise<void>;
+}
+
+/** Two catalog instances side by side, for what must hold across replicas (caches). */
+export async function createCatalogReplicas(
+  env: Record<string, string> = {},
+): Promise<CatalogReplicas> {
+  const issuer = await createTestIssuer();
+  const a = await createTestApp({
+    schema: DB_SCHEMA,
+    migrationsFolder: MIGRATIONS_FOLDER,
+    configSchema: ConfigSchema,
+    buildApp,
+    env: { ...issuer.env, ...env },
+  });
+  const b = await buildApp(a.config);
+  await b.ready();
+  return {
+    a,
+    b,
+    issuer,
+    async close() {
+      await b.close();
+      await a.close();
+      await issuer.close();
+    },
+  };
+}

@@ -2,18 +2,11 @@
 // on one cloned database and one Redis prefix, as two replicas would run: a write through
 // one is visible on the other as soon as it returns, a cold key costs one database read,
 // and the cache shows up on /metrics. Routes' own behaviour: products.test.ts.
-import {
-  createTcpProxy,
-  createTestApp,
-  createTestIssuer,
-  type TestApp,
-  type TestIssuer,
-} from '@meridian/testing';
+import { createTcpProxy, type TestApp, type TestIssuer } from '@meridian/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
-import { type Config, ConfigSchema } from '../src/config.ts';
-import { DB_SCHEMA, MIGRATIONS_FOLDER } from '../src/db/client.ts';
-import { staffHeaders } from './helpers.ts';
+import type { Config } from '../src/config.ts';
+import { type CatalogReplicas, createCatalogReplicas, staffHeaders } from './helpers.ts';
 
 type App = Awaited<ReturnType<typeof buildApp>>;
 
@@ -23,31 +16,22 @@ let issuer: TestIssuer;
 let writer: { authorization: string };
 let categoryId: string;
 
+let replicas: CatalogReplicas | undefined;
+
 beforeAll(async () => {
-  issuer = await createTestIssuer();
-  a = await createTestApp({
-    schema: DB_SCHEMA,
-    migrationsFolder: MIGRATIONS_FOLDER,
-    configSchema: ConfigSchema,
-    buildApp,
+  replicas = await createCatalogReplicas({
     // A local tier long enough that only an invalidation, never expiry, can explain a fresh
     // read on the other instance.
-    env: { ...issuer.env, PRODUCT_CACHE_LOCAL_TTL_MS: '60000' },
+    PRODUCT_CACHE_LOCAL_TTL_MS: '60000',
   });
-  // The second replica: the same config, so the same database and the same Redis prefix.
-  b = await buildApp(a.config);
-  await b.ready();
+  ({ a, b, issuer } = replicas);
   writer = await staffHeaders(issuer);
   const { rows } = await a.app.pg.query<{ id: string }>(
     "INSERT INTO catalog.categories (slug, name) VALUES ('cached', 'Cached') RETURNING id",
   );
   categoryId = rows[0]?.id as string;
 });
-afterAll(async () => {
-  await b?.close();
-  await a?.close();
-  await issuer?.close();
-});
+afterAll(() => replicas?.close());
 
 let skuSeq = 0;
 async function seedProduct(status = 'active'): Promise<string> {
