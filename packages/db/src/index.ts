@@ -1,4 +1,5 @@
 // PostgreSQL access for Meridian services: pool plugin, drizzle client, migrations.
+export { PG_FOREIGN_KEY_VIOLATION, PG_UNIQUE_VIOLATION, pgError } from './errors.ts';
 export {
   ensureDatabase,
   type MigrateOptions,

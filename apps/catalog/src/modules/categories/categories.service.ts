@@ -1,5 +1,6 @@
 // Category use cases. Knows nothing of HTTP, so a worker or a script can call it too.
 import type { Cache } from '@meridian/cache';
+import { PG_FOREIGN_KEY_VIOLATION, PG_UNIQUE_VIOLATION, pgError } from '@meridian/db';
 import { AppError, conflict, notFound } from '@meridian/errors';
 import type { CatalogDb, CatalogTx } from '../../db/client.ts';
 import type { CategoryRow } from '../../db/schema/index.ts';
@@ -27,14 +28,6 @@ const toCategory = (row: CategoryRow): Category => ({
   createdAt: row.createdAt.toISOString(),
 });
 
-/** The Postgres error behind a failed query (drizzle wraps the driver's error in `cause`). */
-function pgError(err: unknown): { code?: unknown; constraint?: unknown } {
-  const e = err as { code?: unknown; constraint?: unknown; cause?: object } | null;
-  return (e?.cause as typeof e) ?? e ?? {};
-}
-
-const FOREIGN_KEY_VIOLATION = '23503';
-const UNIQUE_VIOLATION = '23505';
 const PRODUCTS_CATEGORY_FK = 'products_category_id_categories_id_fk';
 
 // --- the module's problems ----------------------------------------------------------------
@@ -214,7 +207,7 @@ export function categoryService(db: CatalogDb, { cache }: CategoryServiceOptions
       } catch (err) {
         // The lock makes this unreachable through the API; a writer outside it (raw SQL)
         // could still delete the parent, and the foreign key then answers.
-        if (parentId !== null && pgError(err).code === FOREIGN_KEY_VIOLATION) {
+        if (parentId !== null && pgError(err).code === PG_FOREIGN_KEY_VIOLATION) {
           throw unknownParent(parentId);
         }
         throw err;
@@ -248,10 +241,14 @@ export function categoryService(db: CatalogDb, { cache }: CategoryServiceOptions
         });
       } catch (err) {
         const { code, constraint } = pgError(err);
-        if (code === UNIQUE_VIOLATION && constraint === 'categories_slug_unique' && changes.slug) {
+        if (
+          code === PG_UNIQUE_VIOLATION &&
+          constraint === 'categories_slug_unique' &&
+          changes.slug
+        ) {
           throw slugTaken(changes.slug);
         }
-        if (code === FOREIGN_KEY_VIOLATION && changes.parentId) {
+        if (code === PG_FOREIGN_KEY_VIOLATION && changes.parentId) {
           throw unknownParent(changes.parentId);
         }
         throw err;
@@ -283,7 +280,7 @@ export function categoryService(db: CatalogDb, { cache }: CategoryServiceOptions
         // A product created in the category after the count (product writes do not take the
         // tree lock): the foreign key refuses the delete, and the answer is the same 409.
         const { code, constraint } = pgError(err);
-        if (code === FOREIGN_KEY_VIOLATION) {
+        if (code === PG_FOREIGN_KEY_VIOLATION) {
           if (constraint === PRODUCTS_CATEGORY_FK) {
             throw conflict(
               'category-has-products',

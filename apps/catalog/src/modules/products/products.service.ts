@@ -1,5 +1,6 @@
 // Product use cases. Knows nothing of HTTP, so a worker or a script can call it too.
 import type { Cache } from '@meridian/cache';
+import { PG_FOREIGN_KEY_VIOLATION, PG_UNIQUE_VIOLATION, pgError } from '@meridian/db';
 import { AppError, conflict, notFound } from '@meridian/errors';
 import type { CatalogDb } from '../../db/client.ts';
 import type { ProductAttributes } from '../../db/schema/index.ts';
@@ -40,15 +41,6 @@ const toProduct = (row: ProductRecord): Product => ({
   createdAt: row.createdAt.toISOString(),
   updatedAt: row.updatedAt.toISOString(),
 });
-
-/** The Postgres error behind a failed query (drizzle wraps the driver's error in `cause`). */
-function pgError(err: unknown): { code?: unknown; constraint?: unknown } {
-  const e = err as { code?: unknown; constraint?: unknown; cause?: object } | null;
-  return (e?.cause as typeof e) ?? e ?? {};
-}
-
-const FOREIGN_KEY_VIOLATION = '23503';
-const UNIQUE_VIOLATION = '23505';
 
 const skuTaken = (sku: string) =>
   conflict('sku-taken', `A product with SKU "${sku}" already exists.`);
@@ -179,7 +171,7 @@ export function productService(db: CatalogDb, { cache }: ProductServiceOptions =
           categoryId: input.categoryId,
         });
       } catch (err) {
-        if (pgError(err).code === FOREIGN_KEY_VIOLATION) throw unknownCategory(input.categoryId);
+        if (pgError(err).code === PG_FOREIGN_KEY_VIOLATION) throw unknownCategory(input.categoryId);
         throw err;
       }
       if (!row) throw skuTaken(input.sku);
@@ -196,10 +188,10 @@ export function productService(db: CatalogDb, { cache }: ProductServiceOptions =
         row = await updateProduct(db, id, changes);
       } catch (err) {
         const { code, constraint } = pgError(err);
-        if (code === FOREIGN_KEY_VIOLATION && changes.categoryId !== undefined) {
+        if (code === PG_FOREIGN_KEY_VIOLATION && changes.categoryId !== undefined) {
           throw unknownCategory(changes.categoryId);
         }
-        if (code === UNIQUE_VIOLATION && constraint === 'products_sku_unique' && changes.sku) {
+        if (code === PG_UNIQUE_VIOLATION && constraint === 'products_sku_unique' && changes.sku) {
           throw skuTaken(changes.sku);
         }
         throw err;
