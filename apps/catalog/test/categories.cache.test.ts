@@ -47,6 +47,7 @@ const list = async (app: App): Promise<{ id: string; name: string }[]> =>
   (await app.inject({ url: '/v1/categories' })).json().items;
 const tree = async (app: App): Promise<string> =>
   (await app.inject({ url: '/v2/categories' })).body;
+const one = (app: App, id: string) => app.inject({ url: `/v1/categories/${id}` });
 const breadcrumb = (app: App, id: string) => app.inject({ url: `/v1/categories/${id}/breadcrumb` });
 const names = async (app: App, id: string): Promise<string[]> =>
   (await breadcrumb(app, id)).json().items.map((c: { name: string }) => c.name);
@@ -94,6 +95,7 @@ describe('invalidation across instances', () => {
     await a.app.pg.query("UPDATE catalog.categories SET name = 'Sneaky' WHERE id = $1", [root]);
     expect(await names(b, leaf)).toEqual(['Outdoor', 'Tents']);
     expect(await tree(b)).not.toContain('Sneaky');
+    expect((await one(b, root)).json().name).toBe('Outdoor');
 
     const res = await a.app.inject({
       method: 'PATCH',
@@ -107,6 +109,7 @@ describe('invalidation across instances', () => {
     expect(await names(b, leaf)).toEqual(['Camping', 'Tents']);
     expect(await tree(b)).toContain('"name":"Camping"');
     expect((await list(b)).find((c) => c.id === root)?.name).toBe('Camping');
+    expect((await one(b, root)).json().name).toBe('Camping');
     expect(await names(a.app, leaf)).toEqual(['Camping', 'Tents']);
   });
 
@@ -154,6 +157,7 @@ describe('invalidation across instances', () => {
     expect((await list(b)).map((c) => c.id)).not.toContain(gone);
     expect(await tree(b)).not.toContain(gone);
     expect((await breadcrumb(b, gone)).statusCode).toBe(404);
+    expect((await one(b, gone)).statusCode).toBe(404);
   });
 
   it('a refused write leaves the cache alone (nothing changed, nothing to reload)', async () => {

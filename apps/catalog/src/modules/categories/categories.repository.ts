@@ -13,11 +13,6 @@ export async function findAllCategories(db: DbOrTx): Promise<CategoryRow[]> {
   return db.select().from(categories).orderBy(asc(categories.name), asc(categories.slug));
 }
 
-export async function findCategoryById(db: DbOrTx, id: string): Promise<CategoryRow | undefined> {
-  const [row] = await db.select().from(categories).where(eq(categories.id, id)).limit(1);
-  return row;
-}
-
 /** The new row, or null when the slug is taken (an expected outcome, not an error). */
 export async function insertCategory(
   db: DbOrTx,

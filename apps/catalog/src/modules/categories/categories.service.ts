@@ -9,7 +9,6 @@ import {
   countCategoryDependents,
   deleteCategory,
   findAllCategories,
-  findCategoryById,
   findCategoryPath,
   findCategoryTree,
   findSubtreeHeight,
@@ -164,10 +163,11 @@ export function categoryService(db: CatalogDb, { cache }: CategoryServiceOptions
     async list(): Promise<Category[]> {
       return readList();
     },
+    /** One category, from the cached list (the whole taxonomy is one cached value). */
     async get(id: string): Promise<Category> {
-      const row = await findCategoryById(db, id);
-      if (!row) throw categoryNotFound(id);
-      return toCategory(row);
+      const category = indexOf(await readList()).get(id);
+      if (!category) throw categoryNotFound(id);
+      return category;
     },
     /** The whole tree, roots by name with their subtrees nested. A cached value: read-only. */
     async tree(): Promise<CategoryNode[]> {
