@@ -74,3 +74,17 @@ export async function createCatalogReplicas(
     },
   };
 }
+
+/** A node of `EXPLAIN (FORMAT JSON)` output, as the EXPLAIN tests read it. */
+export interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Name'?: string;
+  Plans?: PlanNode[];
+  [key: string]: unknown;
+}
+
+/** Every node of a plan, the root first. */
+export function planNodes(node: PlanNode): PlanNode[] {
+  return [node, ...(node.Plans ?? []).flatMap(planNodes)];
+}

@@ -2,13 +2,11 @@
 // issuer with the tokens the tests act as, and small helpers that seed products with stock
 // and read the numbers back straight from the tables (the assertions check the database,
 // not only what the API says).
-import { createTestApp, createTestIssuer, type TestApp, type TestIssuer } from '@meridian/testing';
+import type { TestIssuer } from '@meridian/testing';
 import { expect } from 'vitest';
-import { buildApp } from '../src/app.ts';
-import { ConfigSchema } from '../src/config.ts';
-import { DB_SCHEMA, MIGRATIONS_FOLDER } from '../src/db/client.ts';
+import { type CatalogTestApp, createCatalogApp, staffHeaders } from './helpers.ts';
 
-export type CatalogTestApp = TestApp<Awaited<ReturnType<typeof buildApp>>, unknown>;
+export type { CatalogTestApp };
 export type Headers = { authorization: string };
 
 export const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
@@ -44,19 +42,7 @@ export async function serviceToken(
 export async function createInventoryFixture(
   env: Record<string, string> = {},
 ): Promise<InventoryFixture> {
-  const issuer = await createTestIssuer();
-  const t = await createTestApp({
-    schema: DB_SCHEMA,
-    migrationsFolder: MIGRATIONS_FOLDER,
-    configSchema: ConfigSchema,
-    buildApp,
-    env: { ...issuer.env, ...env },
-  });
-  const staffToken = await issuer.sign({
-    sub: 'staff-1',
-    roles: ['staff'],
-    permissions: ['catalog:write'],
-  });
+  const { t, issuer } = await createCatalogApp(env);
   const { rows } = await t.app.pg.query<{ id: string }>(
     "INSERT INTO catalog.categories (slug, name) VALUES ('stock', 'Stock') RETURNING id",
   );
@@ -64,7 +50,7 @@ export async function createInventoryFixture(
     t,
     issuer,
     orders: await serviceToken(issuer, 'orders'),
-    staff: { authorization: `Bearer ${staffToken}` },
+    staff: await staffHeaders(issuer),
     categoryId: rows[0]?.id as string,
     async close() {
       await t.close();

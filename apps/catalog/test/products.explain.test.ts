@@ -10,6 +10,7 @@ import {
   type ProductPageOptions,
   productPageQuery,
 } from '../src/modules/products/products.repository.ts';
+import { type PlanNode, planNodes } from './helpers.ts';
 
 let t: TestApp<Awaited<ReturnType<typeof buildApp>>, unknown>;
 let rootId: string;
@@ -69,14 +70,6 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-interface PlanNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Index Name'?: string;
-  Plans?: PlanNode[];
-  [key: string]: unknown;
-}
-
 async function plan(opts: ProductPageOptions): Promise<PlanNode> {
   const query = productPageQuery(createCatalogDb(t.app.pg), opts).toSQL();
   const { rows } = await t.app.pg.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(
@@ -86,13 +79,9 @@ async function plan(opts: ProductPageOptions): Promise<PlanNode> {
   return rows[0]?.['QUERY PLAN'][0]?.Plan as PlanNode;
 }
 
-function nodes(node: PlanNode): PlanNode[] {
-  return [node, ...(node.Plans ?? []).flatMap(nodes)];
-}
-
 /** Asserts the plan reads products through `index`, never by a Seq Scan, and never sorts. */
 function expectIndexOnly(root: PlanNode, index: string) {
-  const all = nodes(root);
+  const all = planNodes(root);
   const printed = JSON.stringify(root, null, 2);
   const seqScans = all.filter(
     (n) => n['Node Type'] === 'Seq Scan' && n['Relation Name'] === 'products',
@@ -115,7 +104,7 @@ describe('EXPLAIN: the product list on 20,000 products', () => {
         WHERE deleted_at IS NULL AND status = 'active' ORDER BY name LIMIT 21`,
     );
     const root = rows[0]?.['QUERY PLAN'][0]?.Plan as PlanNode;
-    const types = nodes(root).map((n) => n['Node Type']);
+    const types = planNodes(root).map((n) => n['Node Type']);
     expect(types, JSON.stringify(root, null, 2)).toEqual(
       expect.arrayContaining(['Seq Scan', 'Sort']),
     );
@@ -136,7 +125,7 @@ describe('EXPLAIN: the product list on 20,000 products', () => {
       },
     });
     expectIndexOnly(root, 'products_newest_idx');
-    const scan = nodes(root).find((n) => n['Index Name'] === 'products_newest_idx');
+    const scan = planNodes(root).find((n) => n['Index Name'] === 'products_newest_idx');
     expect(String(scan?.['Index Cond']), JSON.stringify(root, null, 2)).toMatch(/created_at, id/);
   });
 
@@ -151,7 +140,7 @@ describe('EXPLAIN: the product list on 20,000 products', () => {
       after: { sort: 'price_desc', priceMinor: 50_000, id: '00000000-0000-4000-8000-000000000000' },
     });
     expectIndexOnly(root, 'products_price_idx');
-    const scan = nodes(root).find((n) => n['Index Name'] === 'products_price_idx');
+    const scan = planNodes(root).find((n) => n['Index Name'] === 'products_price_idx');
     expect(scan?.['Scan Direction'], JSON.stringify(root, null, 2)).toBe('Backward');
   });
 
@@ -160,7 +149,9 @@ describe('EXPLAIN: the product list on 20,000 products', () => {
     expectIndexOnly(root, 'products_newest_idx');
     const printed = JSON.stringify(root, null, 2);
     expect(
-      nodes(root).some((n) => n['Relation Name'] === 'inventory' && n['Index Name'] !== undefined),
+      planNodes(root).some(
+        (n) => n['Relation Name'] === 'inventory' && n['Index Name'] !== undefined,
+      ),
       `expected an index probe into inventory in:\n${printed}`,
     ).toBe(true);
   });
@@ -168,7 +159,7 @@ describe('EXPLAIN: the product list on 20,000 products', () => {
   it('newest within a category subtree: no Seq Scan on products', async () => {
     const root = await plan({ sort: 'newest', limit: 21, categoryId: branchId });
     const printed = JSON.stringify(root, null, 2);
-    const seqScans = nodes(root).filter(
+    const seqScans = planNodes(root).filter(
       (n) => n['Node Type'] === 'Seq Scan' && n['Relation Name'] === 'products',
     );
     expect(seqScans, `Seq Scan on products in:\n${printed}`).toEqual([]);

@@ -15,6 +15,7 @@ import {
   suggestQuery,
   WORD_SIMILARITY_THRESHOLD,
 } from '../src/modules/search/search.repository.ts';
+import { type PlanNode, planNodes } from './helpers.ts';
 
 let t: TestApp<Awaited<ReturnType<typeof buildApp>>, unknown>;
 // The same casing as the app's drizzle client (packages/db), so column names render alike.
@@ -82,16 +83,6 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-interface PlanNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Index Name'?: string;
-  Plans?: PlanNode[];
-  [key: string]: unknown;
-}
-
-const nodes = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(nodes)];
-
 async function explain(
   sqlText: string,
   params: unknown[],
@@ -129,7 +120,7 @@ async function planSuggest(opts: SuggestOptions) {
 
 /** No Seq Scan on products, and a Bitmap Index Scan on `index` feeds the scan of products. */
 function expectBitmapOn(root: PlanNode, index: string) {
-  const all = nodes(root);
+  const all = planNodes(root);
   const printed = JSON.stringify(root, null, 2);
   expect(
     all.filter((n) => n['Node Type'] === 'Seq Scan' && n['Relation Name'] === 'products'),
@@ -150,7 +141,7 @@ describe('EXPLAIN: search on 20,000 products', () => {
       [],
     );
     expect(
-      nodes(root).some((n) => n['Node Type'] === 'Seq Scan'),
+      planNodes(root).some((n) => n['Node Type'] === 'Seq Scan'),
       JSON.stringify(root, null, 2),
     ).toBe(true);
   });
@@ -176,7 +167,7 @@ describe('EXPLAIN: search on 20,000 products', () => {
     const q = dialect.sqlToQuery(searchPageQuery({ q: 'recycled', limit: 21 }));
     const root = await explain(q.sql, q.params, undefined, true);
     const printed = JSON.stringify(root, null, 2);
-    const heap = nodes(root).find((n) => n['Node Type'] === 'Bitmap Heap Scan');
+    const heap = planNodes(root).find((n) => n['Node Type'] === 'Bitmap Heap Scan');
     expect(heap, printed).toBeDefined();
     expect(heap?.['Actual Rows'], printed).toBe(RANK_WINDOW);
   });
@@ -209,7 +200,7 @@ describe('EXPLAIN: search on 20,000 products', () => {
     for (const q of ['the of', '-laptop']) {
       const root = await planSearch({ q, limit: 21 });
       const printed = JSON.stringify(root, null, 2);
-      const reads = nodes(root).filter((n) => n['Relation Name'] === 'products');
+      const reads = planNodes(root).filter((n) => n['Relation Name'] === 'products');
       // A constant-false condition leaves a Result with a One-Time Filter and no scan at all.
       expect(reads, `${q}: products read in:\n${printed}`).toEqual([]);
     }
