@@ -111,6 +111,8 @@ export const BaseConfigSchema = Type.Object({
   RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1000, default: 60_000 }),
   /** Requests one signed-in user may make to one service per window, from any address. */
   RATE_LIMIT_USER_MAX: Type.Integer({ minimum: 1, default: 600 }),
+  /** Most tickets one instance leases from Redis at once (1 = a Redis call per request). */
+  RATE_LIMIT_LEASE_MAX: Type.Integer({ minimum: 1, maximum: 1000, default: 32 }),
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, maximum: 120_000, default: 10_000 }),
   // Access tokens from the auth service: who must have signed them (iss), for whom (aud),
   // and where its public keys are. Every service verifies with these (service-kit).

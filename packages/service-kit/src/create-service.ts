@@ -39,6 +39,7 @@ import Fastify, {
 } from 'fastify';
 import health from './health.ts';
 import { httpCache } from './http-cache.ts';
+import { leasedRedisStore } from './rate-limit-store.ts';
 import { securityHeaders } from './security-headers.ts';
 import { createValidatorCompiler } from './validation.ts';
 
@@ -196,7 +197,9 @@ export async function createService<RoutesOptions extends Record<string, unknown
   app.readiness.add('redis', () => pingRedis(app.redis));
   if (opts.database !== false) app.readiness.add('postgres', () => pingPool(app.pg));
 
-  // 5. Rate limits in Redis, so every replica draws on one budget per client. If Redis is
+  // 5. Rate limits in Redis, so every replica draws on one budget per client, counted with
+  //    leased blocks of tickets so a busy client is not a Redis call per request
+  //    (rate-limit-store.ts). If Redis is
   //    down we let requests through (skipOnError): availability over strictness, see ADR 0005.
   //    One budget per caller: a signed-in user by their id (it follows them across addresses,
   //    and users behind one NAT do not share it), anyone else by address. Service principals
@@ -217,8 +220,11 @@ export async function createService<RoutesOptions extends Record<string, unknown
     max: (_request, key) =>
       key.startsWith('user:') ? config.RATE_LIMIT_USER_MAX : config.RATE_LIMIT_MAX,
     timeWindow: config.RATE_LIMIT_WINDOW_MS,
-    redis: app.redis,
-    nameSpace: `${config.REDIS_PREFIX}ratelimit:${name}:`,
+    store: leasedRedisStore({
+      redis: app.redis,
+      prefix: `${config.REDIS_PREFIX}ratelimit:${name}:`,
+      leaseMax: config.RATE_LIMIT_LEASE_MAX,
+    }),
     skipOnError: true,
     enableDraftSpec: true,
     allowList: (request, key) => UNLIMITED.test(request.url) || key.startsWith('service:'),
