@@ -19,3 +19,13 @@ export {
   type QueueContract,
   queuePrefix,
 } from './contract.ts';
+export {
+  ORDER_CREATED,
+  ORDER_STATUS_CHANGED,
+  type OrderCreatedPayload,
+  OrderCreatedPayloadSchema,
+  type OrderEventStatus,
+  type OrderStatusChangedPayload,
+  OrderStatusChangedPayloadSchema,
+  orderEvents,
+} from './order-events.ts';
