@@ -227,7 +227,12 @@ export async function createService<RoutesOptions extends Record<string, unknown
     }),
     skipOnError: true,
     enableDraftSpec: true,
-    allowList: (request, key) => UNLIMITED.test(request.url) || key.startsWith('service:'),
+    // A route may opt out with `config: { rateLimit: false }` (signed webhooks: the signature
+    // is what protects them, and a sender's address says nothing about abuse).
+    allowList: (request, key) =>
+      UNLIMITED.test(request.url) ||
+      key.startsWith('service:') ||
+      (request.routeOptions.config as { rateLimit?: unknown } | undefined)?.rateLimit === false,
     errorResponseBuilder: (_request, context) =>
       new AppError({
         status: 429,

@@ -86,6 +86,18 @@ describe('rate limiting shared across instances', () => {
     expect(statuses.at(-1)).toBe(429);
   });
 
+  it('lets a route opt out with config.rateLimit false, and only that route', async () => {
+    const sender = '203.0.113.120';
+    for (let i = 0; i < 8; i++) {
+      const res = await replicaA.inject({ method: 'POST', url: '/v1/hooks', remoteAddress: sender });
+      expect(res.statusCode).toBe(200);
+    }
+    // The same address is still limited everywhere else.
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await hit(replicaA, sender)).statusCode);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+  });
+
   it('never limits probes and scrapes', async () => {
     for (let i = 0; i < 8; i++) {
       expect(
