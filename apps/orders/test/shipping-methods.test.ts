@@ -11,7 +11,7 @@ let issuer: TestIssuer;
 beforeAll(async () => {
   issuer = await createTestIssuer();
   t = await createTestApp({
-    env: issuer.env,
+    env: { ...issuer.env, AUTH_DEV_DEFAULTS: 'true' },
     schema: DB_SCHEMA,
     migrationsFolder: MIGRATIONS_FOLDER,
     configSchema: ConfigSchema,

@@ -7,11 +7,14 @@ import { defineQueue, type JobPayload } from './contract.ts';
 export const ORDER_CREATED = 'order.created';
 export const ORDER_STATUS_CHANGED = 'order.status-changed';
 
-const OrderStatusSchema = Type.Union(
-  ['pending', 'awaiting_payment', 'paid', 'payment_failed', 'cancelled', 'refunded'].map((s) =>
-    Type.Literal(s),
-  ),
-);
+const OrderStatusSchema = Type.Enum([
+  'pending',
+  'awaiting_payment',
+  'paid',
+  'payment_failed',
+  'cancelled',
+  'refunded',
+]);
 
 const common = {
   eventId: Type.String({ format: 'uuid', description: 'Unique per event; consumers dedupe by it' }),

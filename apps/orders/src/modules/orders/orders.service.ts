@@ -1,0 +1,693 @@
+// The checkout saga and everything else that moves an order. Each step is its own short
+// transaction that changes the order's status and writes its event to the outbox together;
+// no network call happens inside a transaction. When a later step fails, earlier ones are
+// compensated (a held reservation released) and the order ends in a terminal status that
+// says why. Diagrams of every path: docs/sagas.md.
+import { randomUUID } from 'node:crypto';
+import { AppError } from '@meridian/errors';
+import { writeOutbox } from '@meridian/outbox';
+import { PaymentError, type PaymentEvent, type PaymentProvider } from '@meridian/payments';
+import { ORDER_CREATED, ORDER_STATUS_CHANGED, orderEvents } from '@meridian/queues';
+import { and, eq } from 'drizzle-orm';
+import {
+  type CatalogClient,
+  InsufficientStockError,
+  ReservationNotHeldError,
+} from '../../clients/catalog.ts';
+import type { OrdersDb, OrdersTx } from '../../db/client.ts';
+import { type OrderRow, outbox, shippingMethods } from '../../db/schema/index.ts';
+import { canTransition, type OrderStatus } from './order-status.ts';
+import {
+  claimCompensations,
+  findLines,
+  findOrder,
+  findOrderIdByKey,
+  insertOrder,
+  insertPayment,
+  listOrders,
+  type NewOrderLine,
+  type OrderAggregate,
+  setCompensationDue,
+  setPaymentStatus,
+  transitionOrder,
+} from './orders.repository.ts';
+import type { CreateOrder, ListOrdersQuery, Order } from './orders.schemas.ts';
+
+/** The cart as checkout needs it; the carts module provides it. */
+export interface CartSource {
+  listItems(userId: string): Promise<{ productId: string; quantity: number }[]>;
+  /** Deletes the lines checkout read (`only`), keeping any the customer changed meanwhile. */
+  clear(
+    userId: string,
+    tx: OrdersTx,
+    only?: readonly { productId: string; quantity: number }[],
+  ): Promise<unknown>;
+}
+
+/** A status change, for the real-time hub (best effort, after commit). */
+export interface StatusChange {
+  orderId: string;
+  userId: string;
+  status: OrderStatus;
+  previousStatus: OrderStatus;
+  reason: string | null;
+  occurredAt: string;
+}
+
+export interface OrdersServiceDeps {
+  db: OrdersDb;
+  catalog: CatalogClient;
+  payments: PaymentProvider;
+  carts: CartSource;
+  reservationTtlSeconds: number;
+  /** Called after each committed status change (the SSE hub); errors are logged, not thrown. */
+  onStatusChange?: (change: StatusChange) => Promise<void>;
+  /** Called when a compensation became due, so the compensator runs now, not at its next tick. */
+  onCompensationDue?: () => void;
+  log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+}
+
+export interface Viewer {
+  userId: string | null;
+  canReadAny: boolean;
+}
+
+const MAX_LINE_TOTAL = 2_147_483_647;
+
+const orderNotFound = () =>
+  new AppError({ status: 404, code: 'order-not-found', detail: 'No such order.' });
+
+export function ordersService(deps: OrdersServiceDeps) {
+  const { db, catalog, payments, carts, log } = deps;
+
+  /** One status change and its event, in the caller's transaction. */
+  async function move(
+    tx: OrdersTx,
+    order: OrderRow,
+    to: OrderStatus,
+    patch: { reservationId?: string; statusReason?: string | null } = {},
+  ): Promise<{ row: OrderRow; change: StatusChange } | null> {
+    if (!canTransition(order.status, to)) return null;
+    const row = await transitionOrder(tx, order.id, [order.status], to, patch);
+    if (!row) return null;
+    const change: StatusChange = {
+      orderId: row.id,
+      userId: row.userId,
+      status: to,
+      previousStatus: order.status,
+      reason: row.statusReason,
+      occurredAt: row.updatedAt.toISOString(),
+    };
+    const eventId = randomUUID();
+    await writeOutbox(tx, outbox, {
+      contract: orderEvents,
+      name: ORDER_STATUS_CHANGED,
+      id: eventId,
+      payload: {
+        eventId,
+        orderId: row.id,
+        userId: row.userId,
+        from: order.status,
+        to,
+        ...(row.statusReason ? { reason: row.statusReason } : {}),
+        occurredAt: change.occurredAt,
+      },
+    });
+    return { row, change };
+  }
+
+  async function announce(change: StatusChange | undefined) {
+    if (!change || !deps.onStatusChange) return;
+    try {
+      await deps.onStatusChange(change);
+    } catch (err) {
+      log.warn({ err, orderId: change.orderId }, 'status change not broadcast');
+    }
+  }
+
+  /**
+   * Moves an order to `to` in its own transaction, whatever status it has now, if that move
+   * is allowed; null when it is not (already terminal, or moved by someone else).
+   */
+  async function moveById(
+    id: string,
+    to: OrderStatus,
+    patch: { reservationId?: string; statusReason?: string | null } = {},
+    inTx?: (tx: OrdersTx) => Promise<unknown>,
+  ): Promise<OrderRow | null> {
+    const result = await db.transaction(async (tx) => {
+      const current = await findOrder(tx, id);
+      if (!current) return null;
+      const moved = await move(tx, current.order, to, patch);
+      if (moved && inTx) await inTx(tx);
+      return moved;
+    });
+    await announce(result?.change);
+    return result?.row ?? null;
+  }
+
+  async function view(id: string): Promise<Order> {
+    const agg = await findOrder(db, id);
+    if (!agg) throw orderNotFound();
+    return toOrder(agg);
+  }
+
+  // The answer a checkout gives for an order in this state: the same whether it is the first
+  // request or a retry that found the order by its key.
+  async function outcome(id: string): Promise<{ status: 201; order: Order }> {
+    const order = await view(id);
+    if (order.status === 'cancelled' && order.statusReason === 'out-of-stock') {
+      throw new AppError({
+        status: 409,
+        code: 'insufficient-stock',
+        detail: 'Some items are no longer in stock in the quantities in your cart.',
+        extensions: { orderId: id },
+      });
+    }
+    return { status: 201, order };
+  }
+
+  // Releases a hold now if catalog answers; otherwise leaves it to the compensator, which
+  // retries until catalog confirms nothing is held for this order.
+  async function releaseOrCompensate(orderId: string, reservationId: string, requestId?: string) {
+    try {
+      await catalog.release(reservationId, requestId);
+    } catch (err) {
+      if (err instanceof ReservationNotHeldError) return;
+      log.warn({ err, orderId, reservationId }, 'release failed; the compensator will retry');
+      await setCompensationDue(db, orderId, 0);
+      deps.onCompensationDue?.();
+    }
+  }
+
+  /**
+   * Makes sure catalog holds nothing for a cancelled or failed order. Without a known
+   * reservation id, it asks catalog for the hold by its key (the order id): reserve is
+   * idempotent by key, so this returns the hold if one was made, or makes one that is
+   * released at once, or is refused because nothing could be held — in every case nothing
+   * stays held. Never touches an order that is paid or still awaiting payment.
+   */
+  async function compensate(order: OrderRow): Promise<void> {
+    if (order.status !== 'cancelled' && order.status !== 'payment_failed') {
+      await setCompensationDue(db, order.id, null);
+      return;
+    }
+    try {
+      let reservationId = order.reservationId;
+      if (!reservationId) {
+        const lines = await findLines(db, order.id);
+        try {
+          const hold = await catalog.reserve({
+            reservationKey: order.id,
+            lines: lines.map((l) => ({ productId: l.productId, quantity: l.quantity })),
+            ttlSeconds: 30,
+          });
+          reservationId = hold.id;
+        } catch (err) {
+          if (!(err instanceof InsufficientStockError)) throw err;
+        }
+      }
+      if (reservationId) {
+        try {
+          await catalog.release(reservationId);
+        } catch (err) {
+          if (!(err instanceof ReservationNotHeldError)) throw err;
+        }
+      }
+      await setCompensationDue(db, order.id, null);
+    } catch (err) {
+      log.warn({ err, orderId: order.id }, 'compensation failed; retrying in 5 s');
+      await setCompensationDue(db, order.id, 5_000);
+    }
+  }
+
+  return {
+    view,
+
+    /** The order's owner and status, for the real-time stream's access check and first event. */
+    async statusOf(id: string) {
+      const agg = await findOrder(db, id);
+      if (!agg) return null;
+      const { order } = agg;
+      return {
+        id: order.id,
+        userId: order.userId,
+        status: order.status,
+        updatedAt: order.updatedAt.toISOString(),
+      };
+    },
+
+    /** One batch of due compensations (the compensator poller); returns how many it took. */
+    async compensateDue(limit: number): Promise<number> {
+      const due = await claimCompensations(db, limit, 30_000);
+      for (const order of due) await compensate(order);
+      return due.length;
+    },
+
+    /** Checkout: the whole saga, up to the payment's creation. */
+    async placeOrder(
+      userId: string,
+      input: CreateOrder,
+      idempotencyKey: string | null,
+      requestId?: string,
+    ): Promise<{ status: 201; order: Order }> {
+      // A retry that slipped past the key store (crash after commit) finds its order here.
+      if (idempotencyKey) {
+        const existing = await findOrderIdByKey(db, userId, idempotencyKey);
+        if (existing) return outcome(existing);
+      }
+
+      // 1. Read everything from outside first: nothing is written if catalog is down.
+      const items = await carts.listItems(userId);
+      if (items.length === 0) {
+        throw new AppError({ status: 422, code: 'cart-empty', detail: 'Your cart is empty.' });
+      }
+      const [method] = await db
+        .select()
+        .from(shippingMethods)
+        .where(
+          and(eq(shippingMethods.code, input.shippingMethod), eq(shippingMethods.active, true)),
+        );
+      if (!method) {
+        throw new AppError({
+          status: 422,
+          code: 'unknown-shipping-method',
+          detail: `No active shipping method "${input.shippingMethod}".`,
+          errors: [
+            { in: 'body', pointer: '/shippingMethod', detail: 'not an active shipping method' },
+          ],
+        });
+      }
+      const products = await catalog.getProducts(
+        items.map((i) => i.productId),
+        requestId,
+      );
+      const missing = items.filter((i) => !products.has(i.productId)).map((i) => i.productId);
+      if (missing.length > 0) {
+        throw new AppError({
+          status: 422,
+          code: 'product-unavailable',
+          detail: `No longer for sale: ${missing.join(', ')}. Remove them from your cart.`,
+          extensions: { productIds: missing },
+        });
+      }
+      const lines: NewOrderLine[] = items.map((i) => {
+        const p = products.get(i.productId) as NonNullable<ReturnType<typeof products.get>>;
+        return {
+          productId: p.id,
+          sku: p.sku,
+          name: p.name,
+          unitPriceMinor: p.priceMinor,
+          currency: p.currency,
+          quantity: i.quantity,
+          lineTotalMinor: p.priceMinor * i.quantity,
+        };
+      });
+      const currencies = new Set([...lines.map((l) => l.currency), method.currency]);
+      if (currencies.size > 1) {
+        throw new AppError({
+          status: 422,
+          code: 'currency-mismatch',
+          detail: `An order is paid in one currency; this one mixes ${[...currencies].join(', ')}.`,
+        });
+      }
+      const itemsTotal = lines.reduce((sum, l) => sum + l.lineTotalMinor, 0);
+      if (itemsTotal + method.priceMinor > MAX_LINE_TOTAL) {
+        throw new AppError({
+          status: 422,
+          code: 'order-too-large',
+          detail: 'The order total is larger than one order can be; split it.',
+        });
+      }
+
+      // 2. The order, pending, with its lines and its event.
+      const created = await db.transaction(async (tx) => {
+        const row = await insertOrder(
+          tx,
+          {
+            userId,
+            currency: method.currency,
+            itemsTotalMinor: itemsTotal,
+            shippingMethod: method.code,
+            shippingMinor: method.priceMinor,
+            totalMinor: itemsTotal + method.priceMinor,
+            idempotencyKey,
+          },
+          lines,
+        );
+        if (!row) return null;
+        const eventId = randomUUID();
+        await writeOutbox(tx, outbox, {
+          contract: orderEvents,
+          name: ORDER_CREATED,
+          id: eventId,
+          payload: {
+            eventId,
+            orderId: row.id,
+            userId,
+            currency: row.currency,
+            totalMinor: row.totalMinor,
+            lines: lines.map(({ productId, sku, name, quantity, unitPriceMinor }) => ({
+              productId,
+              sku,
+              name,
+              quantity,
+              unitPriceMinor,
+            })),
+            occurredAt: row.createdAt.toISOString(),
+          },
+        });
+        return row;
+      });
+      if (!created) {
+        // A concurrent request with the same key won the insert.
+        const existing = await findOrderIdByKey(db, userId, idempotencyKey as string);
+        return outcome(existing as string);
+      }
+
+      // 3. Hold the stock. The order id is the reservation key, so a retried call (a lost
+      //    answer, a timeout) is the same hold, never a second one.
+      let reservationId: string;
+      try {
+        const reservation = await catalog.reserve(
+          {
+            reservationKey: created.id,
+            lines: lines.map((l) => ({ productId: l.productId, quantity: l.quantity })),
+            ttlSeconds: deps.reservationTtlSeconds,
+          },
+          requestId,
+        );
+        reservationId = reservation.id;
+      } catch (err) {
+        if (err instanceof InsufficientStockError) {
+          await moveById(created.id, 'cancelled', { statusReason: 'out-of-stock' });
+          return outcome(created.id);
+        }
+        // Catalog went away between the price read and the reservation (or answered
+        // nonsense), and whether it held anything is unknown: the order ends cancelled with a
+        // compensation due, which releases any hold by its key. The customer gets the 503.
+        await moveById(created.id, 'cancelled', { statusReason: 'catalog-unavailable' }, (tx) =>
+          setCompensationDue(tx, created.id, 0),
+        );
+        deps.onCompensationDue?.();
+        throw err;
+      }
+
+      // 4. Stock held: awaiting payment; the cart has become this order.
+      const awaiting = await moveById(created.id, 'awaiting_payment', { reservationId }, (tx) =>
+        carts.clear(userId, tx, items),
+      );
+      if (!awaiting) {
+        await releaseOrCompensate(created.id, reservationId, requestId);
+        return outcome(created.id);
+      }
+
+      // 5. The payment. The provider's idempotency key is the order id too.
+      let result: Awaited<ReturnType<PaymentProvider['createPayment']>>;
+      try {
+        result = await payments.createPayment({
+          orderId: created.id,
+          amount: created.totalMinor,
+          currency: created.currency,
+          paymentMethod: input.paymentMethod,
+          idempotencyKey: created.id,
+        });
+      } catch (err) {
+        await releaseOrCompensate(created.id, reservationId, requestId);
+        const reason =
+          err instanceof PaymentError && err.code === 'unknown-payment-method'
+            ? 'invalid-payment-method'
+            : 'payment-provider-unavailable';
+        await moveById(created.id, 'cancelled', { statusReason: reason });
+        if (reason === 'invalid-payment-method') {
+          throw new AppError({
+            status: 422,
+            code: 'invalid-payment-method',
+            detail: (err as Error).message,
+            errors: [
+              {
+                in: 'body',
+                pointer: '/paymentMethod',
+                detail: 'not a payment method the provider accepts',
+              },
+            ],
+          });
+        }
+        throw new AppError({
+          status: 503,
+          code: 'payment-provider-unavailable',
+          detail: 'The payment provider did not answer; nothing was charged. Try again.',
+          headers: { 'retry-after': '5' },
+          cause: err,
+        });
+      }
+      await db.transaction((tx) =>
+        insertPayment(tx, {
+          orderId: created.id,
+          provider: payments.name,
+          providerPaymentId: result.providerPaymentId,
+          status: 'pending',
+          amountMinor: created.totalMinor,
+          currency: created.currency,
+        }),
+      );
+      // Some providers (Stripe) may know the outcome at once; it is handled exactly as the
+      // webhook that will also report it.
+      if (result.status !== 'pending') {
+        await applyPaymentOutcome({
+          orderId: created.id,
+          succeeded: result.status === 'succeeded',
+          failureCode: result.failureCode ?? null,
+        });
+      }
+      return outcome(created.id);
+    },
+
+    applyPaymentEvent: (event: PaymentEvent) =>
+      applyPaymentOutcome({
+        orderId: event.orderId,
+        succeeded: event.type === 'payment.succeeded',
+        failureCode: event.failureCode ?? null,
+        canceled: event.type === 'payment.canceled',
+      }),
+
+    async getForViewer(id: string, viewer: Viewer): Promise<Order> {
+      const agg = await findOrder(db, id);
+      // Someone else's order is "not found", not "forbidden": ids cannot be probed.
+      if (!agg || (!viewer.canReadAny && agg.order.userId !== viewer.userId)) {
+        throw orderNotFound();
+      }
+      return toOrder(agg);
+    },
+
+    async list(viewer: Viewer, q: ListOrdersQuery) {
+      if (q.all && !viewer.canReadAny) {
+        throw new AppError({
+          status: 403,
+          code: 'forbidden',
+          detail: "Listing every customer's orders needs orders:read:any.",
+        });
+      }
+      const after = q.cursor ? decodeOrderCursor(q.cursor) : undefined;
+      const page = await listOrders(db, {
+        userId: q.all ? null : viewer.userId,
+        status: q.status,
+        createdFrom: q.createdFrom ? new Date(q.createdFrom) : undefined,
+        createdTo: q.createdTo ? new Date(q.createdTo) : undefined,
+        after,
+        limit: q.limit + 1,
+      });
+      const items = page.slice(0, q.limit);
+      const last = items.at(-1);
+      return {
+        items: items.map(toOrder),
+        nextCursor:
+          page.length > q.limit && last
+            ? encodeOrderCursor(last.order.createdAt, last.order.id)
+            : null,
+      };
+    },
+
+    /** Customer (own order) or staff: only before payment. Releases the held stock. */
+    async cancel(id: string, viewer: Viewer, requestId?: string): Promise<Order> {
+      const agg = await findOrder(db, id);
+      if (!agg || (!viewer.canReadAny && agg.order.userId !== viewer.userId)) {
+        throw orderNotFound();
+      }
+      const { order } = agg;
+      if (!canTransition(order.status, 'cancelled')) {
+        throw new AppError({
+          status: 409,
+          code: 'order-not-cancellable',
+          detail: `An order in status ${order.status} cannot be cancelled.`,
+        });
+      }
+      const moved = await moveById(id, 'cancelled', { statusReason: 'cancelled-by-request' });
+      if (!moved) {
+        throw new AppError({
+          status: 409,
+          code: 'order-not-cancellable',
+          detail: 'The order changed status meanwhile; reload it.',
+        });
+      }
+      if (order.reservationId) await releaseOrCompensate(id, order.reservationId, requestId);
+      if (agg.payment?.status === 'pending') {
+        await payments.cancelPayment(agg.payment.providerPaymentId).catch((err: unknown) => {
+          log.error({ err, orderId: id }, 'payment not cancelled at the provider');
+        });
+        await db.transaction((tx) => setPaymentStatus(tx, id, 'canceled'));
+      }
+      return view(id);
+    },
+
+    /** Staff: refund a paid order in full. */
+    async refund(id: string): Promise<Order> {
+      const agg = await findOrder(db, id);
+      if (!agg) throw orderNotFound();
+      if (!canTransition(agg.order.status, 'refunded') || !agg.payment) {
+        throw new AppError({
+          status: 409,
+          code: 'order-not-refundable',
+          detail: `An order in status ${agg.order.status} cannot be refunded.`,
+        });
+      }
+      // The provider first (idempotent by the order id): money back is the fact that matters;
+      // if our write then fails, a retry finds the refund done and only records it.
+      await payments.refundPayment({
+        providerPaymentId: agg.payment.providerPaymentId,
+        idempotencyKey: `refund-${id}`,
+      });
+      const moved = await moveById(id, 'refunded', { statusReason: 'refunded' }, (tx) =>
+        setPaymentStatus(tx, id, 'refunded'),
+      );
+      if (!moved) {
+        throw new AppError({
+          status: 409,
+          code: 'order-not-refundable',
+          detail: 'The order changed status meanwhile; reload it.',
+        });
+      }
+      return view(id);
+    },
+  };
+
+  /**
+   * A payment's outcome, from a webhook or the provider's immediate answer. Success: confirm
+   * the hold in catalog, then paid. Failure: release it, then payment_failed. Safe to run more
+   * than once for the same outcome: the second run finds the order already moved.
+   */
+  async function applyPaymentOutcome(o: {
+    orderId: string;
+    succeeded: boolean;
+    failureCode: string | null;
+    canceled?: boolean;
+  }): Promise<'applied' | 'ignored'> {
+    const agg = await findOrder(db, o.orderId);
+    if (!agg) return 'ignored';
+    const { order } = agg;
+    if (order.status !== 'awaiting_payment') {
+      if (o.succeeded && order.status === 'cancelled' && agg.payment) {
+        // Paid after the customer cancelled (a slow card): give the money back.
+        await payments.refundPayment({
+          providerPaymentId: agg.payment.providerPaymentId,
+          idempotencyKey: `refund-${order.id}`,
+        });
+        await db.transaction((tx) => setPaymentStatus(tx, order.id, 'refunded'));
+        log.warn({ orderId: order.id }, 'payment succeeded on a cancelled order; refunded');
+      }
+      return 'ignored';
+    }
+    if (o.succeeded) {
+      // Throws when catalog is down: the event stays in the inbox and is retried.
+      try {
+        if (order.reservationId) await catalog.confirm(order.reservationId);
+      } catch (err) {
+        if (!(err instanceof ReservationNotHeldError)) throw err;
+        // The hold expired before the money came: the stock may be gone. Refund, and say so.
+        if (agg.payment) {
+          await payments.refundPayment({
+            providerPaymentId: agg.payment.providerPaymentId,
+            idempotencyKey: `refund-${order.id}`,
+          });
+        }
+        await moveById(order.id, 'cancelled', { statusReason: 'reservation-expired' }, (tx) =>
+          setPaymentStatus(tx, order.id, 'refunded'),
+        );
+        return 'applied';
+      }
+      await moveById(order.id, 'paid', { statusReason: null }, (tx) =>
+        setPaymentStatus(tx, order.id, 'succeeded'),
+      );
+      return 'applied';
+    }
+    if (order.reservationId) {
+      try {
+        await catalog.release(order.reservationId);
+      } catch (err) {
+        if (!(err instanceof ReservationNotHeldError)) throw err;
+      }
+    }
+    const reason = o.canceled ? 'payment-canceled' : `payment-${o.failureCode ?? 'failed'}`;
+    await moveById(order.id, 'payment_failed', { statusReason: reason }, (tx) =>
+      setPaymentStatus(tx, order.id, o.canceled ? 'canceled' : 'failed', o.failureCode),
+    );
+    return 'applied';
+  }
+}
+
+export type OrdersService = ReturnType<typeof ordersService>;
+
+function money(amountMinor: number, currency: string) {
+  return { amountMinor, currency };
+}
+
+export function toOrder({ order, lines, payment }: OrderAggregate): Order {
+  return {
+    id: order.id,
+    status: order.status,
+    statusReason: order.statusReason,
+    lines: lines.map((l) => ({
+      productId: l.productId,
+      sku: l.sku,
+      name: l.name,
+      unitPrice: money(l.unitPriceMinor, l.currency),
+      quantity: l.quantity,
+      lineTotal: money(l.lineTotalMinor, l.currency),
+    })),
+    itemsTotal: money(order.itemsTotalMinor, order.currency),
+    shipping: { method: order.shippingMethod, price: money(order.shippingMinor, order.currency) },
+    total: money(order.totalMinor, order.currency),
+    payment: payment ? { status: payment.status, failureCode: payment.failureCode } : null,
+    createdAt: order.createdAt.toISOString(),
+    updatedAt: order.updatedAt.toISOString(),
+  };
+}
+
+// Keyset cursor: the last row's (created_at, id), opaque to clients. created_at is stored
+// with millisecond precision (orders.ts), so a JS Date carries it exactly.
+function encodeOrderCursor(createdAt: Date, id: string): string {
+  return Buffer.from(JSON.stringify([createdAt.toISOString(), id])).toString('base64url');
+}
+
+function decodeOrderCursor(cursor: string): { createdAt: Date; id: string } {
+  try {
+    const [t, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    const createdAt = new Date(String(t));
+    if (
+      typeof t === 'string' &&
+      typeof id === 'string' &&
+      /^[0-9a-f-]{36}$/.test(id) &&
+      !Number.isNaN(createdAt.getTime()) &&
+      encodeOrderCursor(createdAt, id) === cursor
+    ) {
+      return { createdAt, id };
+    }
+  } catch {
+    // fall through
+  }
+  throw new AppError({
+    status: 400,
+    code: 'invalid-cursor',
+    detail: 'The cursor is not one this API issued.',
+  });
+}

@@ -1,0 +1,70 @@
+// The payment-event inbox: verified webhook events stored once by the provider's event id,
+// then claimed by a processor with SKIP LOCKED under a lease, like the outbox relay's claim.
+import { and, asc, eq, inArray, isNull, lte, sql } from 'drizzle-orm';
+import type { DbOrTx, OrdersDb } from '../../db/client.ts';
+import { type PaymentEventRow, paymentEvents } from '../../db/schema/index.ts';
+
+const millis = (ms: number) => sql`make_interval(secs => ${ms / 1000})`;
+
+/** True when the event is new; false for a redelivery of one already stored. */
+export async function recordEvent(
+  db: DbOrTx,
+  row: Pick<PaymentEventRow, 'id' | 'provider' | 'type' | 'providerPaymentId' | 'payload'>,
+): Promise<boolean> {
+  const inserted = await db
+    .insert(paymentEvents)
+    .values(row)
+    .onConflictDoNothing({ target: paymentEvents.id })
+    .returning({ id: paymentEvents.id });
+  return inserted.length > 0;
+}
+
+/** Due, unprocessed events, hidden from other processors for `leaseMs`. */
+export async function claimEvents(
+  db: OrdersDb,
+  limit: number,
+  leaseMs: number,
+): Promise<PaymentEventRow[]> {
+  return db.transaction(async (tx) => {
+    const due = await tx
+      .select({ id: paymentEvents.id })
+      .from(paymentEvents)
+      .where(and(isNull(paymentEvents.processedAt), lte(paymentEvents.availableAt, sql`now()`)))
+      .orderBy(asc(paymentEvents.availableAt))
+      .limit(limit)
+      .for('update', { skipLocked: true });
+    if (due.length === 0) return [];
+    return tx
+      .update(paymentEvents)
+      .set({
+        availableAt: sql`now() + ${millis(leaseMs)}`,
+        attempts: sql`${paymentEvents.attempts} + 1`,
+      })
+      .where(
+        inArray(
+          paymentEvents.id,
+          due.map((r) => r.id),
+        ),
+      )
+      .returning();
+  });
+}
+
+export async function markProcessed(db: DbOrTx, id: string): Promise<void> {
+  await db
+    .update(paymentEvents)
+    .set({ processedAt: sql`now()`, lastError: null })
+    .where(eq(paymentEvents.id, id));
+}
+
+/** Back off 1 s, 2 s, 4 s … up to a minute, and keep the error for whoever looks. */
+export async function markFailed(db: DbOrTx, id: string, err: unknown): Promise<void> {
+  const backoff = sql`least(power(2, ${paymentEvents.attempts} - 1), 60)`;
+  await db
+    .update(paymentEvents)
+    .set({
+      availableAt: sql`now() + make_interval(secs => ${backoff})`,
+      lastError: String((err as Error)?.message ?? err).slice(0, 1000),
+    })
+    .where(eq(paymentEvents.id, id));
+}
