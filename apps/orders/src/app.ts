@@ -81,6 +81,7 @@ export const ordersService: FastifyPluginAsync<RoutesOptions> = async (
     reservationTtlSeconds: config.RESERVATION_TTL_SECONDS,
     onStatusChange: (change) => hub.publish(change),
     onCompensationDue: () => void compensator.poke(),
+    onPaymentEventStored: () => void processor.poke(),
     log: app.log,
   });
 
@@ -88,7 +89,7 @@ export const ordersService: FastifyPluginAsync<RoutesOptions> = async (
   const compensator = createPoller({
     name: 'compensations',
     batchSize: 20,
-    intervalMs: config.PAYMENT_EVENTS_INTERVAL_MS,
+    intervalMs: config.COMPENSATION_INTERVAL_MS,
     runOnce: () => orders.compensateDue(20),
     log: app.log,
   });

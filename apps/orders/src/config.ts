@@ -46,6 +46,8 @@ export const ConfigSchema = Type.Object({
   RESERVATION_TTL_SECONDS: Type.Integer({ minimum: 30, maximum: 3_600, default: 900 }),
   // The payment-event inbox and the outbox: how often each looks for work; 0 turns it off.
   PAYMENT_EVENTS_INTERVAL_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 1_000 }),
+  /** How often the compensator looks for holds a failed step may have left in catalog. */
+  COMPENSATION_INTERVAL_MS: Type.Integer({ minimum: 0, maximum: 300_000, default: 5_000 }),
   OUTBOX_RELAY_INTERVAL_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 1_000 }),
   OUTBOX_RELAY_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 1_000, default: 100 }),
   OUTBOX_RETENTION_MS: Type.Integer({ minimum: 0, maximum: 2_592_000_000, default: 604_800_000 }),

@@ -22,10 +22,19 @@ export interface CatalogFixture {
   }): Promise<string>;
   /** Staff changes the price (PATCH /v1/products/:id). */
   setPrice(productId: string, priceMinor: number): Promise<void>;
+  /** Staff counts the stock again (PUT /v1/products/:id/inventory). */
+  restock(productId: string, onHand: number): Promise<void>;
   /** Staff deletes the product (soft delete): it is no longer for sale. */
   remove(productId: string): Promise<void>;
   /** { onHand, reserved, available } straight from catalog's API. */
   stock(productId: string): Promise<{ onHand: number; reserved: number; available: number }>;
+  /** Holds stock as orders would (its service token), straight to catalog; returns the hold. */
+  reserve(
+    reservationKey: string,
+    lines: { productId: string; quantity: number }[],
+  ): Promise<{ id: string; status: string }>;
+  /** The status of orders' reservation with this key, or null when there is none. */
+  reservationStatus(reservationKey: string): Promise<string | null>;
   /** Reservations in catalog's database by status, for "nothing left dangling" checks. */
   reservationsByStatus(): Promise<Record<string, number>>;
   /** Stops catalog (connection refused from now on); `close` still cleans up. */
@@ -110,6 +119,15 @@ export async function startCatalog(issuer: TestIssuer): Promise<CatalogFixture> 
       });
       if (res.statusCode !== 200) throw new Error(`price: ${res.body}`);
     },
+    async restock(productId, onHand) {
+      const res = await t.app.inject({
+        method: 'PUT',
+        url: `/v1/products/${productId}/inventory`,
+        headers: await staff(),
+        payload: { onHand },
+      });
+      if (res.statusCode !== 200) throw new Error(`restock: ${res.body}`);
+    },
     async remove(productId) {
       const res = await t.app.inject({
         method: 'DELETE',
@@ -124,6 +142,23 @@ export async function startCatalog(issuer: TestIssuer): Promise<CatalogFixture> 
         headers: await staff(),
       });
       return res.json();
+    },
+    async reserve(reservationKey, lines) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/v1/inventory/reservations',
+        headers: { authorization: `Bearer ${await serviceToken(issuer)()}` },
+        payload: { reservationKey, lines },
+      });
+      if (res.statusCode !== 201 && res.statusCode !== 200) throw new Error(`reserve: ${res.body}`);
+      return res.json();
+    },
+    async reservationStatus(reservationKey) {
+      const { rows } = await t.app.pg.query<{ status: string }>(
+        "SELECT status FROM catalog.reservations WHERE client_id = 'orders' AND reservation_key = $1",
+        [reservationKey],
+      );
+      return rows[0]?.status ?? null;
     },
     async reservationsByStatus() {
       const { rows } = await t.app.pg.query<{ status: string; n: number }>(

@@ -11,8 +11,10 @@ import {
 
 let h: OrdersHarness;
 beforeAll(async () => {
-  // Two orders instances, as in production: checkouts land on both.
-  h = await createOrdersHarness();
+  // These tests are about consistency under contention, not latency: on a CI machine running
+  // every suite at once a reservation can take seconds, so the catalog timeout is generous
+  // here (timeouts and the breaker have their own tests in resilience.test.ts).
+  h = await createOrdersHarness({ CATALOG_TIMEOUT_MS: '15000' });
 });
 afterAll(async () => {
   await h?.close();
@@ -29,7 +31,9 @@ async function statusCounts(where = 'TRUE', params: unknown[] = []) {
 }
 
 describe('100 customers, 10 units', () => {
-  it('exactly 10 orders are paid, 90 refused cleanly, stock never negative, no hold left', async () => {
+  it('exactly 10 orders are paid, 90 refused cleanly, stock never negative, no hold left', {
+    timeout: 90_000,
+  }, async () => {
     const product = await h.catalog.product({ sku: 'RACE-10', priceMinor: 1_000, onHand: 10 });
     const replica = await h.replica();
     const buyers = await Promise.all(Array.from({ length: 100 }, () => customer(h.issuer)));
@@ -72,7 +76,9 @@ describe('100 customers, 10 units', () => {
 });
 
 describe('one Idempotency-Key, 50 concurrent requests', () => {
-  it('one order, one reservation, one payment; the rest replay it or get 409', async () => {
+  it('one order, one reservation, one payment; the rest replay it or get 409', {
+    timeout: 60_000,
+  }, async () => {
     const product = await h.catalog.product({ sku: 'IDEM-50', priceMinor: 2_000, onHand: 100 });
     const ivy = await customer(h.issuer);
     await fillCart(h.t, ivy.userId, [{ productId: product, quantity: 3 }]);
@@ -114,7 +120,7 @@ describe('one Idempotency-Key, 50 concurrent requests', () => {
     );
     expect(pays).toHaveLength(1);
     // Exactly 3 units left stock: one reservation of 3, not two.
-    await eventually(async () => (await h.catalog.stock(product)).onHand === 97);
+    await eventually(async () => (await h.catalog.stock(product)).onHand === 97, 30_000);
     expect(await h.catalog.stock(product)).toMatchObject({ onHand: 97, reserved: 0 });
 
     // After the race, a retry replays the first answer byte for byte.

@@ -163,6 +163,25 @@ describe('checkout refused, nothing left behind', () => {
     expect(rows).toHaveLength(1);
   });
 
+  it('a retry with the same key after out-of-stock runs a new checkout once stock is back', async () => {
+    const scarce = await h.catalog.product({ sku: 'HP-SCARCE', priceMinor: 700, onHand: 1 });
+    const zoe = await customer(h.issuer);
+    await fillCart(h.t, zoe.userId, [{ productId: scarce, quantity: 2 }]);
+    const first = await checkout(zoe.headers, 'zoe-1');
+    expect(first.statusCode).toBe(409);
+    await h.catalog.restock(scarce, 5);
+    const retry = await checkout(zoe.headers, 'zoe-1');
+    expect(retry.statusCode).toBe(201);
+    expect(retry.json().id).not.toBe(first.json().orderId);
+    const { rows } = await h.t.app.pg.query<{ status: string }>(
+      'SELECT status FROM orders.orders WHERE user_id = $1 ORDER BY created_at',
+      [zoe.userId],
+    );
+    expect(rows).toHaveLength(2);
+    expect(rows[0]?.status).toBe('cancelled');
+    expect(['awaiting_payment', 'paid']).toContain(rows[1]?.status);
+  });
+
   it('an empty cart: 422 cart-empty and no order', async () => {
     const erin = await customer(h.issuer);
     const res = await checkout(erin.headers, 'empty-1');

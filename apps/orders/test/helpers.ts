@@ -20,12 +20,24 @@ export interface OrdersHarness {
   close(): Promise<void>;
 }
 
+export interface OrdersHarnessOptions {
+  /**
+   * Puts something between orders and catalog (a TCP proxy a test can cut): called with
+   * catalog's address, it returns the port orders is to call instead.
+   */
+  catalogVia?: (target: { host: string; port: number }) => Promise<{ port: number }>;
+}
+
 export async function createOrdersHarness(
   env: Record<string, string> = {},
+  options: OrdersHarnessOptions = {},
 ): Promise<OrdersHarness> {
   const issuer = await createTestIssuer();
   const catalog = await startCatalog(issuer);
   const overrides = { catalogToken: serviceToken(issuer) };
+  const catalogUrl = options.catalogVia
+    ? `http://127.0.0.1:${(await options.catalogVia({ host: '127.0.0.1', port: Number(new URL(catalog.url).port) })).port}`
+    : catalog.url;
   const t = await createTestApp({
     schema: DB_SCHEMA,
     migrationsFolder: MIGRATIONS_FOLDER,
@@ -33,7 +45,7 @@ export async function createOrdersHarness(
     buildApp: (config) => buildApp(config, overrides),
     env: {
       ...issuer.env,
-      CATALOG_URL: catalog.url,
+      CATALOG_URL: catalogUrl,
       AUTH_DEV_DEFAULTS: 'true',
       RATE_LIMIT_MAX: '1000000',
       RATE_LIMIT_USER_MAX: '1000000',

@@ -22,6 +22,7 @@ export {
 export {
   ORDER_CREATED,
   ORDER_STATUS_CHANGED,
+  ORDER_STATUSES,
   type OrderCreatedPayload,
   OrderCreatedPayloadSchema,
   type OrderEventStatus,

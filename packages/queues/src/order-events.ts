@@ -7,14 +7,17 @@ import { defineQueue, type JobPayload } from './contract.ts';
 export const ORDER_CREATED = 'order.created';
 export const ORDER_STATUS_CHANGED = 'order.status-changed';
 
-const OrderStatusSchema = Type.Enum([
+/** Every status an order can have; the orders service's state machine is built on this list. */
+export const ORDER_STATUSES = [
   'pending',
   'awaiting_payment',
   'paid',
   'payment_failed',
   'cancelled',
   'refunded',
-]);
+] as const;
+
+const OrderStatusSchema = Type.Enum([...ORDER_STATUSES]);
 
 const common = {
   eventId: Type.String({ format: 'uuid', description: 'Unique per event; consumers dedupe by it' }),

@@ -4,20 +4,17 @@
 // hand-written SQL statement cannot move an order where this table says it cannot go.
 // A test compares the two (order-status.test.ts). See docs/sagas.md#the-state-machine.
 
-export const ORDER_STATUSES = [
-  /** Written, lines priced; stock not yet held. */
-  'pending',
-  /** Stock held in catalog; a payment is being created or awaited. */
-  'awaiting_payment',
-  /** Payment succeeded and the reservation is confirmed. Terminal unless refunded. */
-  'paid',
-  /** The payment was declined or failed; the reservation was released. Terminal. */
-  'payment_failed',
-  /** Cancelled before payment (out of stock, catalog down, customer or staff). Terminal. */
-  'cancelled',
-  /** Paid, then refunded by staff; the stock is not returned automatically. Terminal. */
-  'refunded',
-] as const;
+// The statuses themselves are part of the order-events contract other services read, so the
+// list lives there (packages/queues) and this module adds what may follow what:
+//   pending           written, lines priced; stock not yet held
+//   awaiting_payment  stock held in catalog; the payment is being created or awaited
+//   paid              payment succeeded and the hold confirmed (then only a refund)
+//   payment_failed    declined or failed; the hold released (terminal)
+//   cancelled         before payment: out of stock, catalog down, customer or staff (terminal)
+//   refunded          paid, then refunded by staff; stock is not returned automatically (terminal)
+import { ORDER_STATUSES } from '@meridian/queues';
+
+export { ORDER_STATUSES };
 
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 

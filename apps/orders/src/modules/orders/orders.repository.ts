@@ -59,11 +59,13 @@ export async function transitionOrder(
   id: string,
   from: readonly OrderStatus[],
   to: OrderStatus,
-  patch: Partial<Pick<OrderRow, 'reservationId' | 'statusReason'>> = {},
+  patch: Partial<Pick<OrderRow, 'reservationId' | 'statusReason' | 'idempotencyKey'>> = {},
 ): Promise<OrderRow | null> {
   const [row] = await tx
     .update(orders)
-    .set({ ...patch, status: to, updatedAt: new Date() })
+    // The database's clock, not this process's: replicas' clocks differ, and the SSE stream's
+    // event ids are updated_at.
+    .set({ ...patch, status: to, updatedAt: sql`now()` })
     .where(and(eq(orders.id, id), inArray(orders.status, [...from])))
     .returning();
   return row ?? null;

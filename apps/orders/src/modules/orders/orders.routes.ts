@@ -4,7 +4,7 @@
 // or refund any order where its status allows.
 import { requirePrincipal } from '@meridian/auth-verify';
 import { AppError } from '@meridian/errors';
-import type { IdempotencyHooks } from '@meridian/idempotency';
+import { type IdempotencyHooks, parseIdempotencyKey } from '@meridian/idempotency';
 import type { RoutePlugin } from '@meridian/service-kit';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
@@ -73,7 +73,8 @@ export const orderRoutes: RoutePlugin<{
     },
     async (request, reply) => {
       const principal = requirePrincipal(request);
-      const key = String(request.headers['idempotency-key']);
+      // The key as the key store reads it (`"k"` and `k` are one key), for the order's backstop.
+      const key = parseIdempotencyKey(request.headers['idempotency-key']);
       const { status, order } = await orders.placeOrder(
         principal.userId as string,
         request.body,

@@ -6,7 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '@meridian/errors';
 import { writeOutbox } from '@meridian/outbox';
-import { PaymentError, type PaymentEvent, type PaymentProvider } from '@meridian/payments';
+import {
+  InvalidPaymentRequestError,
+  type PaymentEvent,
+  type PaymentProvider,
+  PaymentStateError,
+  UnknownPaymentMethodError,
+} from '@meridian/payments';
 import { ORDER_CREATED, ORDER_STATUS_CHANGED, orderEvents } from '@meridian/queues';
 import { and, eq } from 'drizzle-orm';
 import {
@@ -16,6 +22,7 @@ import {
 } from '../../clients/catalog.ts';
 import type { OrdersDb, OrdersTx } from '../../db/client.ts';
 import { type OrderRow, outbox, shippingMethods } from '../../db/schema/index.ts';
+import { recordEvent } from '../payments/payment-events.repository.ts';
 import { canTransition, type OrderStatus } from './order-status.ts';
 import {
   claimCompensations,
@@ -64,6 +71,8 @@ export interface OrdersServiceDeps {
   onStatusChange?: (change: StatusChange) => Promise<void>;
   /** Called when a compensation became due, so the compensator runs now, not at its next tick. */
   onCompensationDue?: () => void;
+  /** Called when a payment event was stored in the inbox, so it is processed now. */
+  onPaymentEventStored?: () => void;
   log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
 }
 
@@ -73,6 +82,17 @@ export interface Viewer {
 }
 
 const MAX_LINE_TOTAL = 2_147_483_647;
+
+/** What a status change may set besides the status. */
+interface OrderPatch {
+  reservationId?: string;
+  statusReason?: string | null;
+  /**
+   * null frees the order's Idempotency-Key: set when the answer is a 503 or a 409 (which the
+   * key store does not keep either), so a retry with the same key runs a new checkout.
+   */
+  idempotencyKey?: null;
+}
 
 const orderNotFound = () =>
   new AppError({ status: 404, code: 'order-not-found', detail: 'No such order.' });
@@ -85,7 +105,7 @@ export function ordersService(deps: OrdersServiceDeps) {
     tx: OrdersTx,
     order: OrderRow,
     to: OrderStatus,
-    patch: { reservationId?: string; statusReason?: string | null } = {},
+    patch: OrderPatch = {},
   ): Promise<{ row: OrderRow; change: StatusChange } | null> {
     if (!canTransition(order.status, to)) return null;
     const row = await transitionOrder(tx, order.id, [order.status], to, patch);
@@ -132,7 +152,7 @@ export function ordersService(deps: OrdersServiceDeps) {
   async function moveById(
     id: string,
     to: OrderStatus,
-    patch: { reservationId?: string; statusReason?: string | null } = {},
+    patch: OrderPatch = {},
     inTx?: (tx: OrdersTx) => Promise<unknown>,
   ): Promise<OrderRow | null> {
     const result = await db.transaction(async (tx) => {
@@ -380,23 +400,29 @@ export function ordersService(deps: OrdersServiceDeps) {
         reservationId = reservation.id;
       } catch (err) {
         if (err instanceof InsufficientStockError) {
-          await moveById(created.id, 'cancelled', { statusReason: 'out-of-stock' });
+          await moveById(created.id, 'cancelled', {
+            statusReason: 'out-of-stock',
+            idempotencyKey: null,
+          });
           return outcome(created.id);
         }
         // Catalog went away between the price read and the reservation (or answered
         // nonsense), and whether it held anything is unknown: the order ends cancelled with a
         // compensation due, which releases any hold by its key. The customer gets the 503.
-        await moveById(created.id, 'cancelled', { statusReason: 'catalog-unavailable' }, (tx) =>
-          setCompensationDue(tx, created.id, 0),
+        // Should the order have been cancelled meanwhile, the compensation is due all the same.
+        const moved = await moveById(
+          created.id,
+          'cancelled',
+          { statusReason: 'catalog-unavailable', idempotencyKey: null },
+          (tx) => setCompensationDue(tx, created.id, 0),
         );
+        if (!moved) await setCompensationDue(db, created.id, 0);
         deps.onCompensationDue?.();
         throw err;
       }
 
-      // 4. Stock held: awaiting payment; the cart has become this order.
-      const awaiting = await moveById(created.id, 'awaiting_payment', { reservationId }, (tx) =>
-        carts.clear(userId, tx, items),
-      );
+      // 4. Stock held: awaiting payment.
+      const awaiting = await moveById(created.id, 'awaiting_payment', { reservationId });
       if (!awaiting) {
         await releaseOrCompensate(created.id, reservationId, requestId);
         return outcome(created.id);
@@ -413,13 +439,17 @@ export function ordersService(deps: OrdersServiceDeps) {
           idempotencyKey: created.id,
         });
       } catch (err) {
+        // Cancel first, then release: a release that falls back to the compensator must find
+        // the order already cancelled, or it would leave the hold alone.
+        const invalid =
+          err instanceof UnknownPaymentMethodError || err instanceof InvalidPaymentRequestError;
+        const reason = invalid ? 'invalid-payment-method' : 'payment-provider-unavailable';
+        await moveById(created.id, 'cancelled', {
+          statusReason: reason,
+          ...(invalid ? {} : { idempotencyKey: null }),
+        });
         await releaseOrCompensate(created.id, reservationId, requestId);
-        const reason =
-          err instanceof PaymentError && err.code === 'unknown-payment-method'
-            ? 'invalid-payment-method'
-            : 'payment-provider-unavailable';
-        await moveById(created.id, 'cancelled', { statusReason: reason });
-        if (reason === 'invalid-payment-method') {
+        if (invalid) {
           throw new AppError({
             status: 422,
             code: 'invalid-payment-method',
@@ -441,31 +471,50 @@ export function ordersService(deps: OrdersServiceDeps) {
           cause: err,
         });
       }
-      await db.transaction((tx) =>
-        insertPayment(tx, {
+      // The payment exists: record it, and the cart has become this order (only the lines
+      // checkout read; anything added meanwhile stays). Until here a failure kept the cart.
+      await db.transaction(async (tx) => {
+        await insertPayment(tx, {
           orderId: created.id,
           provider: payments.name,
           providerPaymentId: result.providerPaymentId,
           status: 'pending',
           amountMinor: created.totalMinor,
           currency: created.currency,
-        }),
-      );
-      // Some providers (Stripe) may know the outcome at once; it is handled exactly as the
-      // webhook that will also report it.
-      if (result.status !== 'pending') {
-        await applyPaymentOutcome({
-          orderId: created.id,
-          succeeded: result.status === 'succeeded',
-          failureCode: result.failureCode ?? null,
         });
-      }
+        await carts.clear(userId, tx, items);
+        // Some providers (Stripe) may know the outcome at once. It goes through the inbox like
+        // a webhook, so a catalog hiccup while confirming is retried there instead of turning
+        // into a 5xx for an order that was placed; the provider's own webhook is then a no-op.
+        if (result.status !== 'pending') {
+          const type = result.status === 'succeeded' ? 'payment.succeeded' : 'payment.failed';
+          const id = `immediate:${result.providerPaymentId}`;
+          await recordEvent(tx, {
+            id,
+            provider: payments.name,
+            type,
+            providerPaymentId: result.providerPaymentId,
+            payload: {
+              id,
+              type,
+              providerPaymentId: result.providerPaymentId,
+              orderId: created.id,
+              amount: created.totalMinor,
+              currency: created.currency,
+              ...(result.failureCode ? { failureCode: result.failureCode } : {}),
+              occurredAt: new Date().toISOString(),
+            },
+          });
+        }
+      });
+      if (result.status !== 'pending') deps.onPaymentEventStored?.();
       return outcome(created.id);
     },
 
     applyPaymentEvent: (event: PaymentEvent) =>
       applyPaymentOutcome({
         orderId: event.orderId,
+        providerPaymentId: event.providerPaymentId,
         succeeded: event.type === 'payment.succeeded',
         failureCode: event.failureCode ?? null,
         canceled: event.type === 'payment.canceled',
@@ -522,7 +571,35 @@ export function ordersService(deps: OrdersServiceDeps) {
           detail: `An order in status ${order.status} cannot be cancelled.`,
         });
       }
-      const moved = await moveById(id, 'cancelled', { statusReason: 'cancelled-by-request' });
+      // The payment first: once the provider has cancelled it, it can no longer succeed, so
+      // cancelling the order cannot race a payment that takes the money.
+      const pendingPayment = agg.payment?.status === 'pending' ? agg.payment : null;
+      if (pendingPayment) {
+        try {
+          await payments.cancelPayment(pendingPayment.providerPaymentId);
+        } catch (err) {
+          if (err instanceof PaymentStateError) {
+            throw new AppError({
+              status: 409,
+              code: 'order-not-cancellable',
+              detail: 'The payment has already gone through; ask for a refund instead.',
+            });
+          }
+          throw new AppError({
+            status: 503,
+            code: 'payment-provider-unavailable',
+            detail: 'The payment provider did not answer; the order was not cancelled. Try again.',
+            headers: { 'retry-after': '5' },
+            cause: err,
+          });
+        }
+      }
+      const moved = await moveById(
+        id,
+        'cancelled',
+        { statusReason: 'cancelled-by-request' },
+        pendingPayment ? (tx) => setPaymentStatus(tx, id, 'canceled') : undefined,
+      );
       if (!moved) {
         throw new AppError({
           status: 409,
@@ -531,12 +608,6 @@ export function ordersService(deps: OrdersServiceDeps) {
         });
       }
       if (order.reservationId) await releaseOrCompensate(id, order.reservationId, requestId);
-      if (agg.payment?.status === 'pending') {
-        await payments.cancelPayment(agg.payment.providerPaymentId).catch((err: unknown) => {
-          log.error({ err, orderId: id }, 'payment not cancelled at the provider');
-        });
-        await db.transaction((tx) => setPaymentStatus(tx, id, 'canceled'));
-      }
       return view(id);
     },
 
@@ -578,6 +649,7 @@ export function ordersService(deps: OrdersServiceDeps) {
    */
   async function applyPaymentOutcome(o: {
     orderId: string;
+    providerPaymentId: string;
     succeeded: boolean;
     failureCode: string | null;
     canceled?: boolean;
@@ -585,15 +657,23 @@ export function ordersService(deps: OrdersServiceDeps) {
     const agg = await findOrder(db, o.orderId);
     if (!agg) return 'ignored';
     const { order } = agg;
+    // Money back, by the id the provider reported (there may be no payments row yet, if the
+    // order was cancelled between the provider's answer and recording it).
+    const refund = async (why: string) => {
+      await payments.refundPayment({
+        providerPaymentId: o.providerPaymentId,
+        idempotencyKey: `refund-${order.id}`,
+      });
+      log.warn(
+        { orderId: order.id, why },
+        'payment succeeded but the order cannot be paid; refunded',
+      );
+    };
     if (order.status !== 'awaiting_payment') {
-      if (o.succeeded && order.status === 'cancelled' && agg.payment) {
-        // Paid after the customer cancelled (a slow card): give the money back.
-        await payments.refundPayment({
-          providerPaymentId: agg.payment.providerPaymentId,
-          idempotencyKey: `refund-${order.id}`,
-        });
+      if (o.succeeded && order.status === 'cancelled') {
+        // Paid after the order was cancelled (a slow card): give the money back.
+        await refund('cancelled-before-payment');
         await db.transaction((tx) => setPaymentStatus(tx, order.id, 'refunded'));
-        log.warn({ orderId: order.id }, 'payment succeeded on a cancelled order; refunded');
       }
       return 'ignored';
     }
@@ -604,20 +684,22 @@ export function ordersService(deps: OrdersServiceDeps) {
       } catch (err) {
         if (!(err instanceof ReservationNotHeldError)) throw err;
         // The hold expired before the money came: the stock may be gone. Refund, and say so.
-        if (agg.payment) {
-          await payments.refundPayment({
-            providerPaymentId: agg.payment.providerPaymentId,
-            idempotencyKey: `refund-${order.id}`,
-          });
-        }
+        await refund('reservation-expired');
         await moveById(order.id, 'cancelled', { statusReason: 'reservation-expired' }, (tx) =>
           setPaymentStatus(tx, order.id, 'refunded'),
         );
         return 'applied';
       }
-      await moveById(order.id, 'paid', { statusReason: null }, (tx) =>
+      const paid = await moveById(order.id, 'paid', { statusReason: null }, (tx) =>
         setPaymentStatus(tx, order.id, 'succeeded'),
       );
+      if (!paid) {
+        // Cancelled in the moment between reading it and now (cancel() cancels a recorded
+        // payment first, so only an unrecorded one gets here). The stock was confirmed and
+        // stays out of stock until staff recount; the money goes back.
+        await refund('cancelled-while-confirming');
+        await db.transaction((tx) => setPaymentStatus(tx, order.id, 'refunded'));
+      }
       return 'applied';
     }
     if (order.reservationId) {
