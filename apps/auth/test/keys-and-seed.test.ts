@@ -137,7 +137,11 @@ describe('seed', () => {
     }
   });
 
-  it('creates the admin with the configured password, idempotently, and the orders client', async () => {
+  // Two seed processes (tsx start-up, argon2 hashing) and an app: over 20 s when CI runs every
+  // suite at once.
+  it('creates the admin with the configured password, idempotently, and the orders client', {
+    timeout: 60_000,
+  }, async () => {
     const env = {
       AUTH_ADMIN_EMAIL: 'boss@example.test',
       AUTH_ADMIN_PASSWORD: 'the configured admin passphrase',

@@ -29,12 +29,14 @@ const unavailable = async (promise: Promise<unknown>) => {
 };
 
 describe('timeouts', () => {
-  it('bounds every attempt: a callee that takes 1 s fails after 3 × 100 ms plus backoff', async () => {
+  // 250 ms, not less: on a CI machine running every suite at once, an attempt must have time
+  // to reach the callee before it is cut, or the hit count below says nothing.
+  it('bounds every attempt: a callee that takes 2 s fails after 3 × 250 ms plus backoff', async () => {
     const registry = new Registry();
-    callee.respond({ status: 200, delayMs: 1_000, body: { late: true } });
+    callee.respond({ status: 200, delayMs: 2_000, body: { late: true } });
     const client = testClient(callee.url, {
       registry,
-      timeoutMs: 100,
+      timeoutMs: 250,
       retries: { attempts: 3, baseDelayMs: 10, maxDelayMs: 50 },
     });
     const started = performance.now();
@@ -45,9 +47,9 @@ describe('timeouts', () => {
     expect(err.reason).toBe('timeout');
     expect(err.attempts).toBe(3);
     expect(callee.hits).toBe(3);
-    // Documented bound: attempts × timeoutMs + (attempts − 1) × maxDelayMs = 400 ms.
-    expect(elapsed).toBeGreaterThanOrEqual(290);
-    expect(elapsed).toBeLessThan(1_000); // one un-timed attempt alone would take 1 s
+    // Documented bound: attempts × timeoutMs + (attempts − 1) × maxDelayMs = 850 ms.
+    expect(elapsed).toBeGreaterThanOrEqual(740);
+    expect(elapsed).toBeLessThan(2_000); // one un-timed attempt alone would take 2 s
     expect(
       await metricValue(registry, 'service_client_requests_total', { outcome: 'timeout' }),
     ).toBe(3);

@@ -89,7 +89,11 @@ describe('rate limiting shared across instances', () => {
   it('lets a route opt out with config.rateLimit false, and only that route', async () => {
     const sender = '203.0.113.120';
     for (let i = 0; i < 8; i++) {
-      const res = await replicaA.inject({ method: 'POST', url: '/v1/hooks', remoteAddress: sender });
+      const res = await replicaA.inject({
+        method: 'POST',
+        url: '/v1/hooks',
+        remoteAddress: sender,
+      });
       expect(res.statusCode).toBe(200);
     }
     // The same address is still limited everywhere else.
