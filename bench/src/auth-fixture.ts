@@ -24,6 +24,8 @@ export interface BenchAuth {
   corruptedToken: string;
   /** How often the JWKS was fetched: the verifier caches it, so about once per process. */
   jwksFetches: () => number;
+  /** Another access token with the same key and header: other subjects, roles, permissions. */
+  sign: (claims: AccessClaims) => Promise<string>;
   close: () => Promise<void>;
 }
 
@@ -33,6 +35,15 @@ export function corruptSignature(jwt: string): string {
   const at = sigStart + Math.floor((jwt.length - sigStart) / 2);
   const swapped = jwt[at] === 'A' ? 'B' : 'A';
   return `${jwt.slice(0, at)}${swapped}${jwt.slice(at + 1)}`;
+}
+
+/** What sign() puts in a token besides iss, aud, iat, exp and jti. */
+export interface AccessClaims {
+  sub: string;
+  roles?: string[];
+  permissions?: string[];
+  /** Set for a service principal (client credentials), e.g. 'orders'. */
+  client_id?: string;
 }
 
 export async function startAuthFixture(): Promise<BenchAuth> {
@@ -63,16 +74,19 @@ export async function startAuthFixture(): Promise<BenchAuth> {
   const { port } = server.address() as AddressInfo;
   const issuer = `http://127.0.0.1:${port}`;
 
-  const now = Math.floor(Date.now() / 1000);
-  const token = await new SignJWT({ roles: ['customer'], permissions: [] })
-    .setProtectedHeader({ alg: 'EdDSA', kid, typ: 'at+jwt' })
-    .setIssuer(issuer)
-    .setAudience(BENCH_AUDIENCE)
-    .setSubject(randomUUID())
-    .setIssuedAt(now)
-    .setExpirationTime(now + TOKEN_TTL_SEC)
-    .setJti(randomUUID())
-    .sign(privateKey);
+  const sign = ({ sub, roles = [], permissions = [], ...extra }: AccessClaims) => {
+    const now = Math.floor(Date.now() / 1000);
+    return new SignJWT({ ...extra, roles, permissions })
+      .setProtectedHeader({ alg: 'EdDSA', kid, typ: 'at+jwt' })
+      .setIssuer(issuer)
+      .setAudience(BENCH_AUDIENCE)
+      .setSubject(sub)
+      .setIssuedAt(now)
+      .setExpirationTime(now + TOKEN_TTL_SEC)
+      .setJti(randomUUID())
+      .sign(privateKey);
+  };
+  const token = await sign({ sub: randomUUID(), roles: ['customer'] });
 
   return {
     jwksUrl: `${issuer}${JWKS_PATH}`,
@@ -81,6 +95,7 @@ export async function startAuthFixture(): Promise<BenchAuth> {
     token,
     corruptedToken: corruptSignature(token),
     jwksFetches: () => fetches,
+    sign,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -90,7 +90,11 @@ export class PgCounter implements StreamCounter {
   private pending: Buffer = Buffer.alloc(0);
   private startup = true;
 
-  constructor(private readonly counts: Counts) {}
+  /** onMessage sees each typed message's body (e.g. a Query's or a Parse's SQL text). */
+  constructor(
+    private readonly counts: Counts,
+    private readonly onMessage?: (name: string, body: Buffer) => void,
+  ) {}
 
   feed(chunk: Buffer): void {
     this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
@@ -113,7 +117,9 @@ export class PgCounter implements StreamCounter {
       const len = buf.readInt32BE(offset + 1);
       if (len < 4) throw new Error('Postgres: bad message length');
       if (buf.length - offset < 1 + len) break;
-      bump(this.counts, PG_MESSAGE_NAMES[type] ?? `'${type}'`);
+      const name = PG_MESSAGE_NAMES[type] ?? `'${type}'`;
+      bump(this.counts, name);
+      this.onMessage?.(name, buf.subarray(offset + 5, offset + 1 + len));
       offset += 1 + len;
     }
     this.pending = this.pending.subarray(offset);
