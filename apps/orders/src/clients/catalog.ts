@@ -93,7 +93,9 @@ export function createHttpCatalogClient(opts: HttpCatalogClientOptions): Catalog
       });
       return res.body;
     } catch (err) {
-      if (err instanceof ServiceCallError && err.status === 409) {
+      // 409: no longer held; 404: catalog knows no such hold (for this client). Either way
+      // nothing is held that this call could settle, and retrying would not change that.
+      if (err instanceof ServiceCallError && (err.status === 409 || err.status === 404)) {
         throw new ReservationNotHeldError(
           err.problem?.detail ?? `reservation not held (${action})`,
         );

@@ -32,3 +32,10 @@ export function canTransition(from: OrderStatus, to: OrderStatus): boolean {
 }
 
 export const isTerminal = (status: OrderStatus) => ORDER_TRANSITIONS[status].length === 0;
+
+/** The statuses an order may be in to move to `to`. */
+export function predecessorsOf(to: OrderStatus): OrderStatus[] {
+  return (Object.keys(ORDER_TRANSITIONS) as OrderStatus[]).filter((from) =>
+    ORDER_TRANSITIONS[from].includes(to),
+  );
+}

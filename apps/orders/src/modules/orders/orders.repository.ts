@@ -1,7 +1,20 @@
 // SQL for orders, their lines and payments. Functions take a Db or a transaction; the
 // service decides which. Status changes are compare-and-set: `WHERE status IN (from…)`, so two
 // concurrent steps (a webhook and a customer's cancel) cannot both move the same order.
-import { and, asc, desc, eq, gte, inArray, lt, lte, or, type SQL, sql } from 'drizzle-orm';
+import {
+  and,
+  asc,
+  desc,
+  eq,
+  getTableColumns,
+  gte,
+  inArray,
+  lt,
+  lte,
+  or,
+  type SQL,
+  sql,
+} from 'drizzle-orm';
 import type { DbOrTx, OrdersDb } from '../../db/client.ts';
 import {
   type OrderLineRow,
@@ -14,6 +27,10 @@ import {
 import type { OrderStatus } from './order-status.ts';
 
 export type NewOrder = typeof orders.$inferInsert;
+
+// Lines by SKU, byte order (COLLATE "C"): the same order the service sorts new lines in, whatever
+// the database's locale.
+const linesInSkuOrder = sql`${orderLines.sku} COLLATE "C"`;
 export type NewOrderLine = Omit<OrderLineRow, 'orderId'>;
 
 export interface OrderAggregate {
@@ -51,8 +68,11 @@ export async function findOrderIdByKey(
 }
 
 /**
- * Moves the order from one of `from` to `to` (and sets the other fields given), or returns
- * null when it is no longer in any of `from` — someone else moved it first.
+ * Moves the order from one of `from` to `to` (and sets the other fields given), in one
+ * statement: a CTE locks the row and reads its status (FOR UPDATE sees the latest committed
+ * version, so the status it reports is the one that was replaced), and the UPDATE applies only
+ * when that status is in `from`. Returns the new row and the status it left, or null when the
+ * order is not in any of `from` — someone else moved it first.
  */
 export async function transitionOrder(
   tx: DbOrTx,
@@ -60,14 +80,33 @@ export async function transitionOrder(
   from: readonly OrderStatus[],
   to: OrderStatus,
   patch: Partial<Pick<OrderRow, 'reservationId' | 'statusReason' | 'idempotencyKey'>> = {},
-): Promise<OrderRow | null> {
+): Promise<{ row: OrderRow; previousStatus: OrderStatus } | null> {
+  const prev = tx
+    .$with('prev')
+    .as(
+      tx
+        .select({ id: orders.id, status: orders.status })
+        .from(orders)
+        .where(eq(orders.id, id))
+        .for('update'),
+    );
   const [row] = await tx
+    .with(prev)
     .update(orders)
     // The database's clock, not this process's: replicas' clocks differ, and the SSE stream's
     // event ids are updated_at.
     .set({ ...patch, status: to, updatedAt: sql`now()` })
-    .where(and(eq(orders.id, id), inArray(orders.status, [...from])))
-    .returning();
+    .from(prev)
+    .where(and(eq(orders.id, prev.id), inArray(prev.status, [...from])))
+    .returning({ ...getTableColumns(orders), previousStatus: prev.status });
+  if (!row) return null;
+  const { previousStatus, ...order } = row;
+  return { row: order, previousStatus };
+}
+
+/** The order row alone (no lines, no payment): what the saga's steps need. */
+export async function findOrderRow(db: DbOrTx, id: string): Promise<OrderRow | null> {
+  const [row] = await db.select().from(orders).where(eq(orders.id, id));
   return row ?? null;
 }
 
@@ -75,7 +114,7 @@ export async function findOrder(db: DbOrTx, id: string): Promise<OrderAggregate 
   const [order] = await db.select().from(orders).where(eq(orders.id, id));
   if (!order) return null;
   const [lines, [payment]] = await Promise.all([
-    db.select().from(orderLines).where(eq(orderLines.orderId, id)).orderBy(asc(orderLines.sku)),
+    db.select().from(orderLines).where(eq(orderLines.orderId, id)).orderBy(linesInSkuOrder),
     db.select().from(payments).where(eq(payments.orderId, id)),
   ]);
   return { order, lines, payment: payment ?? null };
@@ -113,11 +152,7 @@ export async function listOrders(db: DbOrTx, f: ListFilter): Promise<OrderAggreg
   if (page.length === 0) return [];
   const ids = page.map((o) => o.id);
   const [lines, pays] = await Promise.all([
-    db
-      .select()
-      .from(orderLines)
-      .where(inArray(orderLines.orderId, ids))
-      .orderBy(asc(orderLines.sku)),
+    db.select().from(orderLines).where(inArray(orderLines.orderId, ids)).orderBy(linesInSkuOrder),
     db.select().from(payments).where(inArray(payments.orderId, ids)),
   ]);
   return page.map((order) => ({
@@ -157,26 +192,18 @@ export async function claimCompensations(
   limit: number,
   leaseMs: number,
 ): Promise<OrderRow[]> {
-  return db.transaction(async (tx) => {
-    const due = await tx
-      .select({ id: orders.id })
-      .from(orders)
-      .where(lte(orders.compensationDueAt, sql`now()`))
-      .orderBy(asc(orders.compensationDueAt))
-      .limit(limit)
-      .for('update', { skipLocked: true });
-    if (due.length === 0) return [];
-    return tx
-      .update(orders)
-      .set({ compensationDueAt: sql`now() + make_interval(secs => ${leaseMs / 1000})` })
-      .where(
-        inArray(
-          orders.id,
-          due.map((r) => r.id),
-        ),
-      )
-      .returning();
-  });
+  const due = db
+    .select({ id: orders.id })
+    .from(orders)
+    .where(lte(orders.compensationDueAt, sql`now()`))
+    .orderBy(asc(orders.compensationDueAt))
+    .limit(limit)
+    .for('update', { skipLocked: true });
+  return db
+    .update(orders)
+    .set({ compensationDueAt: sql`now() + make_interval(secs => ${leaseMs / 1000})` })
+    .where(inArray(orders.id, due))
+    .returning();
 }
 
 /** Due now (first try), or again after `delayMs` (catalog still down). Null: settled. */

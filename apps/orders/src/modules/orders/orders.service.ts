@@ -23,12 +23,13 @@ import {
 import type { OrdersDb, OrdersTx } from '../../db/client.ts';
 import { type OrderRow, outbox, shippingMethods } from '../../db/schema/index.ts';
 import { recordEvent } from '../payments/payment-events.repository.ts';
-import { canTransition, type OrderStatus } from './order-status.ts';
+import { canTransition, type OrderStatus, predecessorsOf } from './order-status.ts';
 import {
   claimCompensations,
   findLines,
   findOrder,
   findOrderIdByKey,
+  findOrderRow,
   insertOrder,
   insertPayment,
   listOrders,
@@ -100,42 +101,6 @@ const orderNotFound = () =>
 export function ordersService(deps: OrdersServiceDeps) {
   const { db, catalog, payments, carts, log } = deps;
 
-  /** One status change and its event, in the caller's transaction. */
-  async function move(
-    tx: OrdersTx,
-    order: OrderRow,
-    to: OrderStatus,
-    patch: OrderPatch = {},
-  ): Promise<{ row: OrderRow; change: StatusChange } | null> {
-    if (!canTransition(order.status, to)) return null;
-    const row = await transitionOrder(tx, order.id, [order.status], to, patch);
-    if (!row) return null;
-    const change: StatusChange = {
-      orderId: row.id,
-      userId: row.userId,
-      status: to,
-      previousStatus: order.status,
-      reason: row.statusReason,
-      occurredAt: row.updatedAt.toISOString(),
-    };
-    const eventId = randomUUID();
-    await writeOutbox(tx, outbox, {
-      contract: orderEvents,
-      name: ORDER_STATUS_CHANGED,
-      id: eventId,
-      payload: {
-        eventId,
-        orderId: row.id,
-        userId: row.userId,
-        from: order.status,
-        to,
-        ...(row.statusReason ? { reason: row.statusReason } : {}),
-        occurredAt: change.occurredAt,
-      },
-    });
-    return { row, change };
-  }
-
   async function announce(change: StatusChange | undefined) {
     if (!change || !deps.onStatusChange) return;
     try {
@@ -156,11 +121,36 @@ export function ordersService(deps: OrdersServiceDeps) {
     inTx?: (tx: OrdersTx) => Promise<unknown>,
   ): Promise<OrderRow | null> {
     const result = await db.transaction(async (tx) => {
-      const current = await findOrder(tx, id);
-      if (!current) return null;
-      const moved = await move(tx, current.order, to, patch);
-      if (moved && inTx) await inTx(tx);
-      return moved;
+      // One statement moves it (compare-and-set on the statuses that may precede `to`) and
+      // says which status it left; the event goes in the same transaction.
+      const moved = await transitionOrder(tx, id, predecessorsOf(to), to, patch);
+      if (!moved) return null;
+      const { row, previousStatus } = moved;
+      const change: StatusChange = {
+        orderId: row.id,
+        userId: row.userId,
+        status: to,
+        previousStatus,
+        reason: row.statusReason,
+        occurredAt: row.updatedAt.toISOString(),
+      };
+      const eventId = randomUUID();
+      await writeOutbox(tx, outbox, {
+        contract: orderEvents,
+        name: ORDER_STATUS_CHANGED,
+        id: eventId,
+        payload: {
+          eventId,
+          orderId: row.id,
+          userId: row.userId,
+          from: previousStatus,
+          to,
+          ...(row.statusReason ? { reason: row.statusReason } : {}),
+          occurredAt: change.occurredAt,
+        },
+      });
+      if (inTx) await inTx(tx);
+      return { row, change };
     });
     await announce(result?.change);
     return result?.row ?? null;
@@ -271,7 +261,8 @@ export function ordersService(deps: OrdersServiceDeps) {
       idempotencyKey: string | null,
       requestId?: string,
     ): Promise<{ status: 201; order: Order }> {
-      // A retry that slipped past the key store (crash after commit) finds its order here.
+      // A retry that slipped past the key store (a crash after the order committed) finds its
+      // order here, before the cart (cleared by then) could answer cart-empty.
       if (idempotencyKey) {
         const existing = await findOrderIdByKey(db, userId, idempotencyKey);
         if (existing) return outcome(existing);
@@ -508,7 +499,17 @@ export function ordersService(deps: OrdersServiceDeps) {
         }
       });
       if (result.status !== 'pending') deps.onPaymentEventStored?.();
-      return outcome(created.id);
+      // The answer from what this request already holds: no need to read the order back.
+      return {
+        status: 201,
+        order: toOrder({
+          order: awaiting,
+          lines: lines
+            .map((l) => ({ ...l, orderId: created.id }))
+            .sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0)),
+          payment: { status: 'pending', failureCode: null },
+        }),
+      };
     },
 
     applyPaymentEvent: (event: PaymentEvent) =>
@@ -654,9 +655,8 @@ export function ordersService(deps: OrdersServiceDeps) {
     failureCode: string | null;
     canceled?: boolean;
   }): Promise<'applied' | 'ignored'> {
-    const agg = await findOrder(db, o.orderId);
-    if (!agg) return 'ignored';
-    const { order } = agg;
+    const order = await findOrderRow(db, o.orderId);
+    if (!order) return 'ignored';
     // Money back, by the id the provider reported (there may be no payments row yet, if the
     // order was cancelled between the provider's answer and recording it).
     const refund = async (why: string) => {
@@ -723,7 +723,13 @@ function money(amountMinor: number, currency: string) {
   return { amountMinor, currency };
 }
 
-export function toOrder({ order, lines, payment }: OrderAggregate): Order {
+export function toOrder({
+  order,
+  lines,
+  payment,
+}: Omit<OrderAggregate, 'payment'> & {
+  payment: Pick<NonNullable<OrderAggregate['payment']>, 'status' | 'failureCode'> | null;
+}): Order {
   return {
     id: order.id,
     status: order.status,

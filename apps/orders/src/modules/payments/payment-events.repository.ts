@@ -19,35 +19,30 @@ export async function recordEvent(
   return inserted.length > 0;
 }
 
-/** Due, unprocessed events, hidden from other processors for `leaseMs`. */
+/**
+ * Due, unprocessed events, hidden from other processors for `leaseMs`. One statement: the
+ * subquery locks the due rows, skipping those another processor is claiming right now.
+ */
 export async function claimEvents(
   db: OrdersDb,
   limit: number,
   leaseMs: number,
 ): Promise<PaymentEventRow[]> {
-  return db.transaction(async (tx) => {
-    const due = await tx
-      .select({ id: paymentEvents.id })
-      .from(paymentEvents)
-      .where(and(isNull(paymentEvents.processedAt), lte(paymentEvents.availableAt, sql`now()`)))
-      .orderBy(asc(paymentEvents.availableAt))
-      .limit(limit)
-      .for('update', { skipLocked: true });
-    if (due.length === 0) return [];
-    return tx
-      .update(paymentEvents)
-      .set({
-        availableAt: sql`now() + ${millis(leaseMs)}`,
-        attempts: sql`${paymentEvents.attempts} + 1`,
-      })
-      .where(
-        inArray(
-          paymentEvents.id,
-          due.map((r) => r.id),
-        ),
-      )
-      .returning();
-  });
+  const due = db
+    .select({ id: paymentEvents.id })
+    .from(paymentEvents)
+    .where(and(isNull(paymentEvents.processedAt), lte(paymentEvents.availableAt, sql`now()`)))
+    .orderBy(asc(paymentEvents.availableAt))
+    .limit(limit)
+    .for('update', { skipLocked: true });
+  return db
+    .update(paymentEvents)
+    .set({
+      availableAt: sql`now() + ${millis(leaseMs)}`,
+      attempts: sql`${paymentEvents.attempts} + 1`,
+    })
+    .where(inArray(paymentEvents.id, due))
+    .returning();
 }
 
 export async function markProcessed(db: DbOrTx, id: string): Promise<void> {
