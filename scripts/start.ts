@@ -10,7 +10,7 @@ import { loadDotEnv } from './lib/dotenv.ts';
 import { formatLine } from './lib/log-format.ts';
 import { preflight } from './lib/preflight.ts';
 import { runTs, waitForHttp } from './lib/processes.ts';
-import { appPath, jwksUrlOf, portOf, SERVICES } from './lib/services.ts';
+import { appPath, jwksUrlOf, portOf, SERVICES, urlOf } from './lib/services.ts';
 
 const watch = process.argv.includes('--watch');
 const useColor = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
@@ -20,6 +20,10 @@ loadDotEnv();
 const env = { ...process.env };
 // AUTH_PORT may move the auth service; the others must still find its keys.
 env.AUTH_JWKS_URL ||= jwksUrlOf(env);
+// And orders must find catalog and auth's token endpoint, wherever CATALOG_PORT and AUTH_PORT
+// put them.
+env.CATALOG_URL ||= urlOf('catalog', env);
+env.AUTH_TOKEN_URL ||= `${urlOf('auth', env)}/v1/auth/token`;
 // A laptop run: let auth generate its signing key and seed the dev admin (docs/configuration.md).
 env.AUTH_DEV_DEFAULTS ||= 'true';
 

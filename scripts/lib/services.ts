@@ -47,9 +47,14 @@ export function portOf(service: ServiceSpec, env: NodeJS.ProcessEnv): number {
   return raw ? Number(raw) : service.defaultPort;
 }
 
+/** A service's local base URL, on whatever port `pnpm start` gives it. */
+export function urlOf(name: ServiceSpec['name'], env: NodeJS.ProcessEnv): string {
+  const service = SERVICES.find((s) => s.name === name);
+  if (!service) throw new Error(`no ${name} service in SERVICES`);
+  return `http://127.0.0.1:${portOf(service, env)}`;
+}
+
 /** Where every service fetches the auth service's public keys, on whatever port auth runs. */
 export function jwksUrlOf(env: NodeJS.ProcessEnv): string {
-  const auth = SERVICES.find((s) => s.name === 'auth');
-  if (!auth) throw new Error('no auth service in SERVICES');
-  return `http://127.0.0.1:${portOf(auth, env)}/.well-known/jwks.json`;
+  return `${urlOf('auth', env)}/.well-known/jwks.json`;
 }
