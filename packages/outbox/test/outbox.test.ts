@@ -230,7 +230,13 @@ describe('the relay', () => {
 
     it('keeps the rows with their error and a backoff, and delivers them once Redis is back', async () => {
       const received = worker(); // the worker talks to Redis directly, the relay through the proxy
-      const r = relay({ redisUrl: `redis://127.0.0.1:${proxy.port}`, publishTimeoutMs: 500 });
+      // A backoff long enough that a loaded machine cannot reach the checks below after it.
+      const r = relay({
+        redisUrl: `redis://127.0.0.1:${proxy.port}`,
+        publishTimeoutMs: 500,
+        retryBaseMs: 1_500,
+        retryMaxMs: 3_000,
+      });
       await proxy.cut();
       await db.transaction(async (tx) => {
         for (const n of [1, 2, 3]) await writeOutbox(tx, outbox, event(n));

@@ -1,6 +1,7 @@
 // Typed errors a caller can tell apart with instanceof or `code`, whichever provider raised
-// them. The orders service maps them to HTTP: invalid request and unknown method 422, conflict
-// 409, not found 404, state 409, provider 502/503, webhook signature 400.
+// them. How the orders service answers each (orders.service.ts, payments.routes.ts): an invalid
+// request or unknown payment method at checkout 422; a state error on cancel or refund 409;
+// anything else from the provider 503; a bad webhook signature 400.
 
 export abstract class PaymentError extends Error {
   abstract readonly code: string;

@@ -10,7 +10,7 @@ import {
 
 const sandboxConfig = {
   webhookSecret: 'whsec_sandbox',
-  webhookUrl: 'http://127.0.0.1:3003/v1/payments/webhooks',
+  webhookUrl: 'http://127.0.0.1:3003/v1/payments/webhook',
 };
 
 function configError(config: PaymentProviderConfig): string {

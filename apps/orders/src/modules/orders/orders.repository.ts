@@ -224,3 +224,13 @@ export async function setCompensationDue(
 export async function findLines(db: DbOrTx, orderId: string): Promise<OrderLineRow[]> {
   return db.select().from(orderLines).where(eq(orderLines.orderId, orderId));
 }
+
+/** The order's status, with its row locked until the transaction ends (FOR UPDATE). */
+export async function lockOrderStatus(tx: DbOrTx, id: string): Promise<OrderStatus | null> {
+  const [row] = await tx
+    .select({ status: orders.status })
+    .from(orders)
+    .where(eq(orders.id, id))
+    .for('update');
+  return row?.status ?? null;
+}

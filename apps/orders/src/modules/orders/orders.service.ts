@@ -33,6 +33,7 @@ import {
   insertOrder,
   insertPayment,
   listOrders,
+  lockOrderStatus,
   type NewOrderLine,
   type OrderAggregate,
   setCompensationDue,
@@ -464,7 +465,10 @@ export function ordersService(deps: OrdersServiceDeps) {
       }
       // The payment exists: record it, and the cart has become this order (only the lines
       // checkout read; anything added meanwhile stays). Until here a failure kept the cart.
-      await db.transaction(async (tx) => {
+      const statusNow = await db.transaction(async (tx) => {
+        // Locked, so a cancel that came in while the provider was answering is either done
+        // (and seen here) or waits until this commits (and then cancels the recorded payment).
+        const status = await lockOrderStatus(tx, created.id);
         await insertPayment(tx, {
           orderId: created.id,
           provider: payments.name,
@@ -473,6 +477,7 @@ export function ordersService(deps: OrdersServiceDeps) {
           amountMinor: created.totalMinor,
           currency: created.currency,
         });
+        if (status !== 'awaiting_payment') return status;
         await carts.clear(userId, tx, items);
         // Some providers (Stripe) may know the outcome at once. It goes through the inbox like
         // a webhook, so a catalog hiccup while confirming is retried there instead of turning
@@ -497,7 +502,19 @@ export function ordersService(deps: OrdersServiceDeps) {
             },
           });
         }
+        return status;
       });
+      if (statusNow !== 'awaiting_payment') {
+        // Cancelled while the payment was being created: cancel the payment too (a success
+        // that beats this is refunded when its event arrives), and answer with the order.
+        try {
+          await payments.cancelPayment(result.providerPaymentId);
+          await db.transaction((tx) => setPaymentStatus(tx, created.id, 'canceled'));
+        } catch (err) {
+          log.warn({ err, orderId: created.id }, 'payment of a cancelled order not cancelled');
+        }
+        return outcome(created.id);
+      }
       if (result.status !== 'pending') deps.onPaymentEventStored?.();
       // The answer from what this request already holds: no need to read the order back.
       return {
@@ -625,10 +642,28 @@ export function ordersService(deps: OrdersServiceDeps) {
       }
       // The provider first (idempotent by the order id): money back is the fact that matters;
       // if our write then fails, a retry finds the refund done and only records it.
-      await payments.refundPayment({
-        providerPaymentId: agg.payment.providerPaymentId,
-        idempotencyKey: `refund-${id}`,
-      });
+      try {
+        await payments.refundPayment({
+          providerPaymentId: agg.payment.providerPaymentId,
+          idempotencyKey: `refund-${id}`,
+        });
+      } catch (err) {
+        if (err instanceof PaymentStateError) {
+          throw new AppError({
+            status: 409,
+            code: 'order-not-refundable',
+            detail: `The payment provider refused the refund: ${err.message}`,
+          });
+        }
+        // Unreachable, failing, or (sandbox) the payment lives on another replica.
+        throw new AppError({
+          status: 503,
+          code: 'payment-provider-unavailable',
+          detail: 'The payment provider did not refund; nothing changed. Try again.',
+          headers: { 'retry-after': '5' },
+          cause: err,
+        });
+      }
       const moved = await moveById(id, 'refunded', { statusReason: 'refunded' }, (tx) =>
         setPaymentStatus(tx, id, 'refunded'),
       );
