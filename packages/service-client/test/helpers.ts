@@ -113,7 +113,9 @@ export function testClient(
   const client = createServiceClient({
     name: 'catalog',
     baseUrl,
-    timeoutMs: 200,
+    // Generous: on a CI machine running every suite at once, a local request can take a
+    // second to be answered. Tests about timeouts set their own.
+    timeoutMs: 2_000,
     retries: { attempts: 3, baseDelayMs: 10, maxDelayMs: 50 },
     breaker: { volumeThreshold: 1_000, resetTimeoutMs: 300, rollingCountTimeoutMs: 10_000 },
     ...overrides,

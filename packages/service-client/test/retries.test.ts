@@ -65,14 +65,15 @@ describe('timeouts', () => {
 
   it('covers the body too: headers on time, then a stalled body, is a timeout', async () => {
     callee.respond({ status: 200, stallBody: true });
-    const client = testClient(callee.url, { timeoutMs: 100 });
+    const client = testClient(callee.url, { timeoutMs: 300 });
     const started = performance.now();
     const err = await unavailable(
       client.request({ method: 'POST', path: '/slow', idempotent: false }),
     );
     expect(err.reason).toBe('timeout');
     expect(callee.hits).toBe(1);
-    expect(performance.now() - started).toBeLessThan(600);
+    // The stalled body never ends: only the timeout ends the call (slack for a loaded CI).
+    expect(performance.now() - started).toBeLessThan(1_500);
   });
 });
 
