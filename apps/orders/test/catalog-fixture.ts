@@ -37,6 +37,11 @@ export interface CatalogFixture {
   reservationStatus(reservationKey: string): Promise<string | null>;
   /** Reservations in catalog's database by status, for "nothing left dangling" checks. */
   reservationsByStatus(): Promise<Record<string, number>>;
+  /**
+   * Moves the deadline of orders' hold with this key into the past, as if its TTL had run
+   * out; catalog's own confirm then expires it (and gives the units back).
+   */
+  lapse(reservationKey: string): Promise<void>;
   /** Stops catalog (connection refused from now on); `close` still cleans up. */
   stop(): Promise<void>;
   close(): Promise<void>;
@@ -165,6 +170,14 @@ export async function startCatalog(issuer: TestIssuer): Promise<CatalogFixture> 
         'SELECT status, count(*)::int AS n FROM catalog.reservations GROUP BY status',
       );
       return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+    },
+    async lapse(reservationKey) {
+      const { rowCount } = await t.app.pg.query(
+        `UPDATE catalog.reservations SET expires_at = now() - interval '1 second'
+         WHERE client_id = 'orders' AND reservation_key = $1 AND status = 'held'`,
+        [reservationKey],
+      );
+      if (rowCount !== 1) throw new Error(`lapse: no held reservation ${reservationKey}`);
     },
     async stop() {
       if (stopped) return;

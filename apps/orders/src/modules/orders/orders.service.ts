@@ -694,21 +694,37 @@ export function ordersService(deps: OrdersServiceDeps) {
     if (!order) return 'ignored';
     // Money back, by the id the provider reported (there may be no payments row yet, if the
     // order was cancelled between the provider's answer and recording it).
-    const refund = async (why: string) => {
-      await payments.refundPayment({
-        providerPaymentId: o.providerPaymentId,
-        idempotencyKey: `refund-${order.id}`,
-      });
+    // The provider may refuse: the payment was cancelled there after all (the cancel won at
+    // the provider, and this success event is stale or forged). Then no money was taken and
+    // there is nothing to give back; retrying would fail forever, so it is settled here.
+    const refund = async (why: string): Promise<boolean> => {
+      try {
+        await payments.refundPayment({
+          providerPaymentId: o.providerPaymentId,
+          idempotencyKey: `refund-${order.id}`,
+        });
+      } catch (err) {
+        if (!(err instanceof PaymentStateError)) throw err;
+        const snapshot = await payments.retrievePayment(o.providerPaymentId);
+        if (snapshot.status === 'succeeded') throw err;
+        log.warn(
+          { orderId: order.id, why, paymentStatus: snapshot.status },
+          'success event for a payment that is not succeeded; nothing to refund',
+        );
+        return false;
+      }
       log.warn(
         { orderId: order.id, why },
         'payment succeeded but the order cannot be paid; refunded',
       );
+      return true;
     };
     if (order.status !== 'awaiting_payment') {
       if (o.succeeded && order.status === 'cancelled') {
         // Paid after the order was cancelled (a slow card): give the money back.
-        await refund('cancelled-before-payment');
-        await db.transaction((tx) => setPaymentStatus(tx, order.id, 'refunded'));
+        if (await refund('cancelled-before-payment')) {
+          await db.transaction((tx) => setPaymentStatus(tx, order.id, 'refunded'));
+        }
       }
       return 'ignored';
     }
@@ -719,9 +735,9 @@ export function ordersService(deps: OrdersServiceDeps) {
       } catch (err) {
         if (!(err instanceof ReservationNotHeldError)) throw err;
         // The hold expired before the money came: the stock may be gone. Refund, and say so.
-        await refund('reservation-expired');
+        const refunded = await refund('reservation-expired');
         await moveById(order.id, 'cancelled', { statusReason: 'reservation-expired' }, (tx) =>
-          setPaymentStatus(tx, order.id, 'refunded'),
+          setPaymentStatus(tx, order.id, refunded ? 'refunded' : 'canceled'),
         );
         return 'applied';
       }
@@ -732,8 +748,9 @@ export function ordersService(deps: OrdersServiceDeps) {
         // Cancelled in the moment between reading it and now (cancel() cancels a recorded
         // payment first, so only an unrecorded one gets here). The stock was confirmed and
         // stays out of stock until staff recount; the money goes back.
-        await refund('cancelled-while-confirming');
-        await db.transaction((tx) => setPaymentStatus(tx, order.id, 'refunded'));
+        if (await refund('cancelled-while-confirming')) {
+          await db.transaction((tx) => setPaymentStatus(tx, order.id, 'refunded'));
+        }
       }
       return 'applied';
     }

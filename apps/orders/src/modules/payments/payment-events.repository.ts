@@ -52,14 +52,27 @@ export async function markProcessed(db: DbOrTx, id: string): Promise<void> {
     .where(eq(paymentEvents.id, id));
 }
 
-/** Back off 1 s, 2 s, 4 s … up to a minute, and keep the error for whoever looks. */
+/** After this many failed attempts an event is set aside (a poison message), not retried. */
+export const MAX_EVENT_ATTEMPTS = 12;
+
+/**
+ * Back off 1 s, 2 s, 4 s … up to a minute, and keep the error for whoever looks. After
+ * MAX_EVENT_ATTEMPTS the event is set aside for good (available_at = infinity, the error kept,
+ * processed_at still null): a poison message must not loop for ever, and an operator can
+ * find it (`WHERE processed_at IS NULL AND available_at = 'infinity'`) and replay it.
+ */
 export async function markFailed(db: DbOrTx, id: string, err: unknown): Promise<void> {
   const backoff = sql`least(power(2, ${paymentEvents.attempts} - 1), 60)`;
+  const message = String((err as Error)?.message ?? err).slice(0, 1000);
   await db
     .update(paymentEvents)
     .set({
-      availableAt: sql`now() + make_interval(secs => ${backoff})`,
-      lastError: String((err as Error)?.message ?? err).slice(0, 1000),
+      availableAt: sql`CASE WHEN ${paymentEvents.attempts} >= ${MAX_EVENT_ATTEMPTS}
+        THEN 'infinity'::timestamptz
+        ELSE now() + make_interval(secs => ${backoff}) END`,
+      lastError: sql`CASE WHEN ${paymentEvents.attempts} >= ${MAX_EVENT_ATTEMPTS}
+        THEN ${`gave up after ${MAX_EVENT_ATTEMPTS} attempts: ${message}`}
+        ELSE ${message} END`,
     })
     .where(eq(paymentEvents.id, id));
 }
