@@ -75,7 +75,8 @@ describe('POST /v1/demo-jobs', () => {
         queue: 'demo',
         jobId,
         name: 'echo',
-        payload: { message: 'hello queue' },
+        // The job carries the request id of the POST that enqueued it (for its logs).
+        payload: { message: 'hello queue', requestId: res.headers['x-request-id'] },
         result: { echoed: 'hello queue', length: 11 },
         attempts: 1,
       }),
@@ -107,9 +108,16 @@ describe('GET /v1/demo-jobs/:id', () => {
 describe('queue visibility', () => {
   it('reports counts per state over HTTP and as a gauge in /metrics', async () => {
     const queues = (await get('/v1/queues')).json();
-    expect(queues.items).toEqual([
-      { name: 'demo', counts: expect.objectContaining({ completed: 1, failed: 0, waiting: 0 }) },
+    expect(queues.items.map((q: { name: string }) => q.name)).toEqual([
+      'demo',
+      'order-events',
+      'catalog-events',
+      'dead-letters',
     ]);
+    expect(queues.items[0]).toEqual({
+      name: 'demo',
+      counts: expect.objectContaining({ completed: 1, failed: 0, waiting: 0 }),
+    });
     const metrics = (await t.app.inject({ url: '/metrics' })).body;
     expect(metrics).toContain('queue_jobs{queue="demo",state="completed",service="jobs"} 1');
   });
@@ -182,7 +190,7 @@ describe('who may use the jobs API', () => {
         checked++;
       }
     }
-    expect(checked).toBe(4);
+    expect(checked).toBe(8); // the demo routes and the dead-letter routes
   });
 });
 
@@ -197,7 +205,7 @@ describe('the worker side of the contract', () => {
     connection.disconnect();
     const status = await waitForState(jobId, 'failed');
     expect(status.state).toBe('failed');
-    expect(status.failedReason).toMatch(/does not match its schema/);
+    expect(status.failedReason).toMatch(/^invalid-payload: demo\/echo job does not match/);
     // A retried job would be back to waiting/active with more attempts; this one stays put.
     // (BullMQ reports 0 or 1 attempts for an unrecoverable failure, depending on timing.)
     await new Promise((r) => setTimeout(r, 300));

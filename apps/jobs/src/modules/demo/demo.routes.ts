@@ -18,7 +18,7 @@ import type { DemoService } from './demo.service.ts';
 const Problem = Type.Ref('Problem');
 const security: Record<string, string[]>[] = [{ bearerAuth: [] }];
 
-export const demoRoutes: RoutePlugin<{ demo: DemoService; queues: Queue[] }> = async (
+export const demoRoutes: RoutePlugin<{ demo: DemoService; queues: () => Queue[] }> = async (
   app,
   { demo, queues },
 ) => {
@@ -40,7 +40,7 @@ export const demoRoutes: RoutePlugin<{ demo: DemoService; queues: Queue[] }> = a
       },
     },
     async (request, reply) => {
-      const jobId = await demo.enqueue(request.body);
+      const jobId = await demo.enqueue(request.body, request.id);
       const statusUrl = `/v1/demo-jobs/${jobId}`;
       return reply.code(202).header('location', statusUrl).send({ jobId, statusUrl });
     },
@@ -100,7 +100,7 @@ export const demoRoutes: RoutePlugin<{ demo: DemoService; queues: Queue[] }> = a
     },
     async () => ({
       items: await Promise.all(
-        queues.map(async (q) => ({ name: q.name, counts: await q.getJobCounts(...JOB_STATES) })),
+        queues().map(async (q) => ({ name: q.name, counts: await q.getJobCounts(...JOB_STATES) })),
       ),
     }),
   );

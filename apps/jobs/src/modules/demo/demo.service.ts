@@ -1,25 +1,35 @@
 // Demo job use cases: enqueue, inspect, and the work itself. Free of HTTP; the worker and
 // the routes both call it.
 import { randomUUID } from 'node:crypto';
+import { setTimeout } from 'node:timers/promises';
 import { notFound } from '@meridian/errors';
+import { enqueue } from '@meridian/queues';
 import type { Queue } from 'bullmq';
 import type { JobsDb } from '../../db/client.ts';
-import { DEMO_JOB, type DemoPayload, type DemoResult } from '../../queues/demo.queue.ts';
+import {
+  DEMO_JOB,
+  type DemoJob,
+  type DemoPayload,
+  type DemoResult,
+  demoQueue,
+} from '../../queues/demo.queue.ts';
+import type { JobContext } from '../../queues/runtime.ts';
 import { findRecentJobRuns, insertJobRun } from './demo.repository.ts';
 import type { DemoJobStatus, JobRun } from './demo.schemas.ts';
 
-export function demoService(db: JobsDb, queue: Queue<DemoPayload, DemoResult>) {
+export function demoService(db: JobsDb, queue: Queue) {
   return {
-    async enqueue(payload: DemoPayload): Promise<string> {
+    async enqueue(payload: DemoPayload, requestId?: string): Promise<string> {
       // Our own id, not BullMQ's per-queue counter: the counter restarts when Redis loses its
-      // data, and job_runs.job_id must stay unique for ever.
-      const job = await queue.add(DEMO_JOB, payload, {
-        jobId: randomUUID(),
-        attempts: 3,
-        backoff: { type: 'exponential', delay: 500 },
-        removeOnComplete: { age: 3_600, count: 1_000 },
-        removeOnFail: { age: 24 * 3_600 },
-      });
+      // data, and job_runs.job_id must stay unique for ever. The contract's options apply
+      // (attempts, backoff, retention); the request id follows the job into its logs.
+      const job = await enqueue(
+        queue,
+        demoQueue,
+        DEMO_JOB,
+        { ...payload, ...(requestId ? { requestId } : {}) },
+        { jobId: randomUUID() },
+      );
       return String(job.id);
     },
 
@@ -38,22 +48,17 @@ export function demoService(db: JobsDb, queue: Queue<DemoPayload, DemoResult>) {
       };
     },
 
-    /** The worker's processor: does the work and records it, once per job id. */
-    async process(job: {
-      id: string;
-      queue: string;
-      name: string;
-      data: DemoPayload;
-      attempts: number;
-    }): Promise<DemoResult> {
-      const result: DemoResult = { echoed: job.data.message, length: job.data.message.length };
+    /** The demo job's handler: does the work and records it, once per job id. */
+    async process(data: DemoJob, ctx: JobContext): Promise<DemoResult> {
+      if (data.workMs) await setTimeout(data.workMs);
+      const result: DemoResult = { echoed: data.message, length: data.message.length };
       await insertJobRun(db, {
-        queue: job.queue,
-        jobId: job.id,
-        name: job.name,
-        payload: job.data,
+        queue: ctx.queue,
+        jobId: ctx.jobId,
+        name: ctx.name,
+        payload: data,
         result,
-        attempts: job.attempts,
+        attempts: ctx.attempt,
       });
       return result;
     },
