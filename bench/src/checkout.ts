@@ -51,6 +51,7 @@ import {
   waitForHttp200,
   waitQuiet,
 } from './processes.ts';
+import { createRunDatabase, migrateApp, withClient, withDb } from './run-database.ts';
 import { BENCH_DIR, REPO_DIR } from './scenarios.ts';
 import { cpuMicrosPerRequest, cpuPercent, percentile } from './stats.ts';
 import { type Counts, PgCounter, RespCounter, subtractCounts } from './wire-count.ts';
@@ -168,71 +169,6 @@ function commandLine(): string {
 const log = (s: string) => console.log(`checkout: ${s}`);
 
 // --- databases ----------------------------------------------------------------------------
-
-function withDb(url: string, name: string): string {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** A fresh database for both services (schemas catalog and orders, as in the dev database). */
-async function createRunDatabase(): Promise<{
-  url: string;
-  name: string;
-  drop: () => Promise<void>;
-}> {
-  const name = `${DB_PREFIX}${process.pid}`;
-  const admin = withDb(DATABASE_URL, 'postgres');
-  await withClient(admin, async (c) => {
-    const { rows } = await c.query<{ datname: string }>(
-      'SELECT datname FROM pg_database WHERE datname LIKE $1',
-      [`${DB_PREFIX}%`],
-    );
-    for (const { datname } of rows) {
-      const pid = Number(datname.slice(DB_PREFIX.length));
-      if (datname === name || (Number.isInteger(pid) && !alive(pid))) {
-        await c.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
-      }
-    }
-    await c.query(`CREATE DATABASE "${name}"`);
-  });
-  return {
-    url: withDb(DATABASE_URL, name),
-    name,
-    drop: () =>
-      withClient(admin, async (c) => {
-        await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      }),
-  };
-}
-
-/** The service's own migration script, as `pnpm db:migrate` runs it. */
-async function migrate(app: 'catalog' | 'orders', url: string): Promise<void> {
-  await run('node', ['--import', 'tsx', 'src/db/migrate.ts'], {
-    cwd: resolve(REPO_DIR, 'apps', app),
-    env: { ...process.env, DATABASE_URL: url },
-    timeout: 120_000,
-  });
-}
 
 /** pgbench's database at the wanted scale: created and initialised when it is not. */
 async function preparePgbench(scale: number): Promise<string> {
@@ -862,7 +798,7 @@ async function main(): Promise<number> {
   );
 
   const pgbenchUrl = await preparePgbench(opts.pgbenchScale);
-  const runDb = await createRunDatabase();
+  const runDb = await createRunDatabase(DATABASE_URL, DB_PREFIX);
   const auth = await startAuthFixture();
   const webhookSecret = randomBytes(24).toString('base64url');
   const monitor = new pg.Pool({ connectionString: withDb(DATABASE_URL, 'postgres'), max: 1 });
@@ -871,8 +807,8 @@ async function main(): Promise<number> {
   const notes: string[] = [];
   try {
     log(`database ${runDb.name}: migrating catalog and orders`);
-    await migrate('catalog', runDb.url);
-    await migrate('orders', runDb.url);
+    await migrateApp(REPO_DIR, 'catalog', runDb.url);
+    await migrateApp(REPO_DIR, 'orders', runDb.url);
     await db.query(
       `INSERT INTO orders.shipping_methods (code, name, price_minor, currency, min_days, max_days)
        VALUES ($1, 'Standard', 499, 'EUR', 3, 5)`,

@@ -1,15 +1,11 @@
 // What the login-storm scenario needs around its servers: a fresh database of its own for
 // the auth service (created, migrated, dropped), a temporary signing-key file, a Redis key
 // prefix of its own, and the user the storm logs in as. The servers are in scenarios.ts.
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import pg from 'pg';
-
-const run = promisify(execFile);
+import { createRunDatabase, migrateApp } from './run-database.ts';
 
 // Our pid in the name, so two runs never share a database and a leftover is attributable.
 const DB_PREFIX = 'meridian_bench_auth_';
@@ -27,74 +23,13 @@ export interface StormFixture {
   teardown: () => Promise<void>;
 }
 
-function adminUrl(databaseUrl: string): string {
-  const url = new URL(databaseUrl);
-  url.pathname = '/postgres';
-  return url.toString();
-}
-
-async function withAdmin<T>(databaseUrl: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: adminUrl(databaseUrl) });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists but is not ours to signal.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * Creates `meridian_bench_auth_<pid>` next to DATABASE_URL's database and applies the auth
- * service's migrations with its own script. Databases left by runs that were killed (their
- * pid is gone) are dropped first; a live run's database is never touched.
- */
-export async function setupStormDatabase(databaseUrl: string): Promise<{
-  url: string;
-  drop: () => Promise<void>;
-}> {
-  const name = `${DB_PREFIX}${process.pid}`;
-  await withAdmin(databaseUrl, async (c) => {
-    const { rows } = await c.query<{ datname: string }>(
-      'SELECT datname FROM pg_database WHERE datname LIKE $1',
-      [`${DB_PREFIX}%`],
-    );
-    for (const { datname } of rows) {
-      const pid = Number(datname.slice(DB_PREFIX.length));
-      if (datname === name || (Number.isInteger(pid) && !alive(pid))) {
-        await c.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
-      }
-    }
-    await c.query(`CREATE DATABASE "${name}"`);
-  });
-  const url = new URL(databaseUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: () =>
-      withAdmin(databaseUrl, async (c) => {
-        await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      }),
-  };
-}
+/** The run's own auth database (see run-database.ts). */
+export const setupStormDatabase = (databaseUrl: string) =>
+  createRunDatabase(databaseUrl, DB_PREFIX);
 
 /** The auth service's own migration script, as `pnpm db:migrate` runs it. */
-export async function migrateAuth(repoDir: string, databaseUrl: string): Promise<void> {
-  await run('node', ['--import', 'tsx', 'src/db/migrate.ts'], {
-    cwd: join(repoDir, 'apps/auth'),
-    env: { ...process.env, DATABASE_URL: databaseUrl },
-    timeout: 120_000,
-  });
-}
+export const migrateAuth = (repoDir: string, databaseUrl: string) =>
+  migrateApp(repoDir, 'auth', databaseUrl);
 
 export async function setupLoginStorm(repoDir: string, databaseUrl: string): Promise<StormFixture> {
   const db = await setupStormDatabase(databaseUrl);

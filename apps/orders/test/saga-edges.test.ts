@@ -9,7 +9,7 @@
 // store, webhook inbox and its processor) on a second harness, so its inbox has one processor.
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
 import { idempotency } from '@meridian/idempotency';
 import {
   type CreatePaymentInput,
@@ -34,6 +34,7 @@ import { ordersService } from '../src/modules/orders/orders.service.ts';
 import { createPaymentEventProcessor } from '../src/modules/payments/payment-events.processor.ts';
 import { paymentWebhookRoutes } from '../src/modules/payments/payments.routes.ts';
 import { serviceToken } from './catalog-fixture.ts';
+import { createCatalogLink } from './catalog-link.ts';
 import {
   createOrdersHarness,
   customer,
@@ -83,49 +84,6 @@ async function startWebhookSink() {
   };
 }
 
-/** A TCP link to catalog that can lose the next reservation requests (never forwarded). */
-async function startCatalogLink(target: { host: string; port: number }) {
-  let dropReservations = 0;
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(target.port, target.host);
-    sockets.add(client).add(upstream);
-    const drop = () => {
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    client.on('error', drop).on('close', drop);
-    upstream.on('error', drop).on('close', drop);
-    client.on('data', (chunk: Buffer) => {
-      // A request's first bytes are its request line (one request at a time per socket).
-      const isReserve = chunk
-        .toString('latin1', 0, 40)
-        .startsWith('POST /v1/inventory/reservations ');
-      if (isReserve && dropReservations > 0) {
-        dropReservations -= 1;
-        return drop();
-      }
-      upstream.write(chunk);
-    });
-    upstream.pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    loseReservations(n: number) {
-      dropReservations = n;
-    },
-    lost: () => dropReservations === 0,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
-
 // Two attempts per catalog call: the lost reservations of one checkout stay under the
 // breaker's volume threshold.
 const CATALOG_ATTEMPTS = 2;
@@ -136,7 +94,7 @@ const OUTCOME_DELAY_MS = 300;
 let h: OrdersHarness;
 let h2: OrdersHarness;
 let sink: Awaited<ReturnType<typeof startWebhookSink>>;
-let link: Awaited<ReturnType<typeof startCatalogLink>>;
+let link: Awaited<ReturnType<typeof createCatalogLink>>;
 let staffHeaders: Headers;
 
 beforeAll(async () => {
@@ -153,7 +111,7 @@ beforeAll(async () => {
       },
       {
         catalogVia: async (target) => {
-          link = await startCatalogLink(target);
+          link = await createCatalogLink(target);
           return link;
         },
       },
@@ -396,12 +354,12 @@ describe('a cancel after the payment went through at the processor', () => {
 describe('catalog failing mid-saga, then a retry with the same key', () => {
   it('503 and a cancelled order first; the same key once catalog answers again places a second order', async () => {
     const b = await buyer(h);
-    link.loseReservations(CATALOG_ATTEMPTS);
+    link.intercept('request', CATALOG_ATTEMPTS);
 
     const first = await checkout(h.t.app, b.headers, 'mid-saga-1');
     expect(first.statusCode).toBe(503);
     expect(first.json()).toMatchObject({ code: 'dependency-unavailable', dependency: 'catalog' });
-    expect(link.lost()).toBe(true);
+    expect(link.intercepted()).toBe(true);
     const [failed] = await one.ordersOf(b.userId);
     expect(failed).toMatchObject({ status: 'cancelled', status_reason: 'catalog-unavailable' });
     const failedId = (failed as { id: string }).id;
