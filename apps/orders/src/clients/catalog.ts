@@ -62,24 +62,14 @@ export interface CatalogClient {
 
 export type HttpCatalogClientOptions = Omit<ServiceClientOptions, 'name'>;
 
+/** Catalog's limit per lookup call (MAX_LOOKUP_IDS there). */
+const LOOKUP_MAX = 50;
+
 const withRequestId = (requestId?: string) =>
   requestId ? { 'x-request-id': requestId } : undefined;
 
 export function createHttpCatalogClient(opts: HttpCatalogClientOptions): CatalogClient {
   const client: ServiceClient = createServiceClient({ name: 'catalog', ...opts });
-
-  async function getProduct(id: string, requestId?: string): Promise<CatalogProduct | null> {
-    const res = await client.request<CatalogProduct>({
-      method: 'GET',
-      path: `/v1/products/${encodeURIComponent(id)}`,
-      idempotent: true,
-      expectedStatus: [200, 404],
-      headers: withRequestId(requestId),
-    });
-    if (res.status === 404) return null;
-    const { sku, name, priceMinor, currency } = res.body;
-    return { id, sku, name, priceMinor, currency };
-  }
 
   // Confirm and release are safe to repeat (catalog answers the same for a second call), so
   // they are retried; a 409 means the hold is gone.
@@ -106,9 +96,22 @@ export function createHttpCatalogClient(opts: HttpCatalogClientOptions): Catalog
 
   return {
     async getProducts(ids, requestId) {
-      // One cached read per product, in parallel: each is a catalog cache hit after the first.
-      const found = await Promise.all([...new Set(ids)].map((id) => getProduct(id, requestId)));
-      return new Map(found.filter((p) => p !== null).map((p) => [p.id, p]));
+      // One call for the whole cart (catalog answers each id from its product cache).
+      const unique = [...new Set(ids)];
+      const found = new Map<string, CatalogProduct>();
+      for (let i = 0; i < unique.length; i += LOOKUP_MAX) {
+        const res = await client.request<{ items: CatalogProduct[] }>({
+          method: 'GET',
+          path: '/v1/products/lookup',
+          query: { ids: unique.slice(i, i + LOOKUP_MAX).join(',') },
+          idempotent: true,
+          headers: withRequestId(requestId),
+        });
+        for (const { id, sku, name, priceMinor, currency } of res.body.items) {
+          found.set(id, { id, sku, name, priceMinor, currency });
+        }
+      }
+      return found;
     },
 
     async reserve(input, requestId) {

@@ -6,6 +6,8 @@ import { Type } from 'typebox';
 import {
   CreateProductSchema,
   ProductListQuerySchema,
+  ProductLookupQuerySchema,
+  ProductLookupSchema,
   ProductPageSchema,
   ProductParamsSchema,
   ProductSchema,
@@ -55,6 +57,28 @@ export const productRoutes: RoutePlugin<{ products: ProductService }> = async (
       },
     },
     async (request) => products.list(request.query as ProductListInput),
+  );
+
+  // Before /products/:id in the source for the reader; Fastify matches the static segment
+  // first whatever the order.
+  app.get(
+    '/products/lookup',
+    {
+      onRequest: app.auth.optional,
+      schema: {
+        tags: ['products'],
+        summary: 'Several products by id in one call (drafts only with catalog:write)',
+        description:
+          'For a caller pricing several products at once (orders, a cart): one request instead ' +
+          'of one per product. Unknown, deleted and (for most callers) draft ids are listed in ' +
+          '`missing`, not an error.',
+        security: optionalBearer,
+        querystring: ProductLookupQuerySchema,
+        response: { 200: ProductLookupSchema, 400: Problem, 401: Problem },
+      },
+    },
+    async (request) =>
+      products.lookup(request.query.ids.split(','), { includeDrafts: canSeeDrafts(request) }),
   );
 
   app.get(

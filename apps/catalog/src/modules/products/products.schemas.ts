@@ -135,6 +135,33 @@ export const ProductListQuerySchema = Type.Object(
   },
 );
 
+/** At most this many ids per lookup: a cart's worth (orders caps a cart at 50 lines). */
+export const MAX_LOOKUP_IDS = 50;
+const UUID = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
+
+export const ProductLookupQuerySchema = Type.Object(
+  {
+    ids: Type.String({
+      pattern: `^${UUID}(,${UUID}){0,${MAX_LOOKUP_IDS - 1}}$`,
+      description: `Up to ${MAX_LOOKUP_IDS} product ids, comma-separated`,
+      examples: ['0b9c2f6e-5a1d-4d8e-9a57-1c3f2e4d5b6a,7f3c2a10-1d2e-4c3b-8a9f-0e1d2c3b4a59'],
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const ProductLookupSchema = Type.Object(
+  {
+    items: Type.Array(ProductSchema, {
+      description: 'The live products among the ids, in their order',
+    }),
+    missing: Type.Array(Type.String({ format: 'uuid' }), {
+      description: 'Ids with no live product for this caller (unknown, deleted, or a draft)',
+    }),
+  },
+  { additionalProperties: false },
+);
+
 export const ProductPageSchema = Type.Object({
   items: Type.Array(ProductSchema),
   nextCursor: Type.Union([Type.String(), Type.Null()], {
