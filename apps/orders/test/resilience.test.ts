@@ -101,7 +101,7 @@ describe('catalog unavailable at checkout', () => {
       {
         CATALOG_TIMEOUT_MS: String(TIMEOUT_MS),
         CATALOG_RETRIES: String(ATTEMPTS),
-        CATALOG_BREAKER_RESET_MS: '3000',
+        CATALOG_BREAKER_RESET_MS: '6000',
       },
       {
         catalogVia: async (target) => {
@@ -153,7 +153,15 @@ describe('catalog unavailable at checkout', () => {
     }
     expect(await breakerState(h)).toBe(2);
 
-    const calls = hole.accepted();
+    // Connections from the failed attempts may still be in the accept queue on a loaded
+    // machine: count once the number has stopped moving.
+    let calls = hole.accepted();
+    for (let settled = 0; settled < 4; ) {
+      await new Promise((r) => setTimeout(r, 50));
+      const now = hole.accepted();
+      settled = now === calls ? settled + 1 : 0;
+      calls = now;
+    }
     const started = performance.now();
     const res = await checkout(h, ben.headers, 'while-open');
     const elapsed = performance.now() - started;
@@ -161,7 +169,7 @@ describe('catalog unavailable at checkout', () => {
     expect(res.json()).toMatchObject({ code: 'dependency-unavailable', dependency: 'catalog' });
     expect(res.json().detail).toMatch(/not being called/);
     expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-    expect(Number(res.headers['retry-after'])).toBeLessThanOrEqual(3);
+    expect(Number(res.headers['retry-after'])).toBeLessThanOrEqual(6);
     // No attempt was made: catalog took no connection, and the answer did not wait for the
     // attempts' timeouts.
     expect(hole.accepted()).toBe(calls);
@@ -170,10 +178,12 @@ describe('catalog unavailable at checkout', () => {
     expect(await cartSize(h, ben.userId)).toBe(1);
   });
 
-  it('after the reset timeout, with catalog back, the breaker half-opens and a checkout succeeds and closes it', async () => {
+  it('after the reset timeout, with catalog back, the breaker half-opens and a checkout succeeds and closes it', {
+    timeout: 40_000,
+  }, async () => {
     await hole.restore();
-    // CATALOG_BREAKER_RESET_MS is 3 s (long enough that a loaded machine cannot half-open it mid-test); the trial call is the next one made.
-    await eventually(async () => (await breakerState(h)) === 1, 8_000);
+    // CATALOG_BREAKER_RESET_MS is 6 s (long enough that a loaded machine cannot half-open it mid-test); the trial call is the next one made.
+    await eventually(async () => (await breakerState(h)) === 1, 15_000);
     const cy = await customer(h.issuer);
     await fillCart(h.t, cy.userId, [{ productId, quantity: 2 }]);
     const res = await checkout(h, cy.headers, 'after-reset');

@@ -11,4 +11,4 @@ export {
   type TestSignOptions,
   type TestTokenClaims,
 } from './issuer.ts';
-export { createTcpProxy, type TcpProxy } from './tcp-proxy.ts';
+export { createTcpProxy, type TcpProxy, type TcpProxyOptions } from './tcp-proxy.ts';

@@ -11,7 +11,19 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
-export async function createTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+export interface TcpProxyOptions {
+  /**
+   * How bytes flow between a client and its upstream connection; both ways unchanged by
+   * default. A test can look at the traffic instead and drop a connection (`drop`) to lose a
+   * chosen request or its answer.
+   */
+  wire?: (client: net.Socket, upstream: net.Socket, drop: () => void) => void;
+}
+
+export async function createTcpProxy(
+  target: { host: string; port: number },
+  opts: TcpProxyOptions = {},
+): Promise<TcpProxy> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
     const upstream = net.connect(target.port, target.host);
@@ -24,7 +36,8 @@ export async function createTcpProxy(target: { host: string; port: number }): Pr
     };
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
-    client.pipe(upstream).pipe(client);
+    if (opts.wire) opts.wire(client, upstream, drop);
+    else client.pipe(upstream).pipe(client);
   });
 
   const listen = (port: number) =>
