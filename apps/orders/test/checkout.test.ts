@@ -104,6 +104,15 @@ describe('checkout, happy path', () => {
       'pending->awaiting_payment',
       'awaiting_payment->paid',
     ]);
+    // The events the checkout request caused carry its request id (the jobs service logs it);
+    // the move to paid came from the webhook's processing, which had no request of its own.
+    const { rows: ids } = await h.t.app.pg.query<{ rid: string | null }>(
+      "SELECT payload->>'requestId' AS rid FROM orders.outbox WHERE payload->>'orderId' = $1 ORDER BY created_at, name",
+      [order.id],
+    );
+    const requestId = res.headers['x-request-id'];
+    expect(requestId).toBeTruthy();
+    expect(ids.map((r) => r.rid)).toEqual([requestId, requestId, null]);
   });
 
   it('a price change in catalog after checkout does not touch the order', async () => {

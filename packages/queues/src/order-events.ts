@@ -24,6 +24,13 @@ const common = {
   orderId: Type.String({ format: 'uuid' }),
   userId: Type.String({ format: 'uuid' }),
   occurredAt: Type.String({ format: 'date-time' }),
+  requestId: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description: 'The HTTP request that caused the change, when one did: job logs carry it',
+    }),
+  ),
 };
 
 export const OrderCreatedPayloadSchema = Type.Object(

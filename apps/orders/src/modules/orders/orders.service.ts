@@ -120,6 +120,8 @@ export function ordersService(deps: OrdersServiceDeps) {
     to: OrderStatus,
     patch: OrderPatch = {},
     inTx?: (tx: OrdersTx) => Promise<unknown>,
+    /** The HTTP request behind this change, if any: carried in the event for the job logs. */
+    requestId?: string,
   ): Promise<OrderRow | null> {
     const result = await db.transaction(async (tx) => {
       // One statement moves it (compare-and-set on the statuses that may precede `to`) and
@@ -148,6 +150,7 @@ export function ordersService(deps: OrdersServiceDeps) {
           to,
           ...(row.statusReason ? { reason: row.statusReason } : {}),
           occurredAt: change.occurredAt,
+          ...(requestId ? { requestId } : {}),
         },
       });
       if (inTx) await inTx(tx);
@@ -367,6 +370,7 @@ export function ordersService(deps: OrdersServiceDeps) {
               unitPriceMinor,
             })),
             occurredAt: row.createdAt.toISOString(),
+            ...(requestId ? { requestId } : {}),
           },
         });
         return row;
@@ -392,10 +396,13 @@ export function ordersService(deps: OrdersServiceDeps) {
         reservationId = reservation.id;
       } catch (err) {
         if (err instanceof InsufficientStockError) {
-          await moveById(created.id, 'cancelled', {
-            statusReason: 'out-of-stock',
-            idempotencyKey: null,
-          });
+          await moveById(
+            created.id,
+            'cancelled',
+            { statusReason: 'out-of-stock', idempotencyKey: null },
+            undefined,
+            requestId,
+          );
           return outcome(created.id);
         }
         // Catalog went away between the price read and the reservation (or answered
@@ -407,6 +414,7 @@ export function ordersService(deps: OrdersServiceDeps) {
           'cancelled',
           { statusReason: 'catalog-unavailable', idempotencyKey: null },
           (tx) => setCompensationDue(tx, created.id, 0),
+          requestId,
         );
         if (!moved) await setCompensationDue(db, created.id, 0);
         deps.onCompensationDue?.();
@@ -414,7 +422,13 @@ export function ordersService(deps: OrdersServiceDeps) {
       }
 
       // 4. Stock held: awaiting payment.
-      const awaiting = await moveById(created.id, 'awaiting_payment', { reservationId });
+      const awaiting = await moveById(
+        created.id,
+        'awaiting_payment',
+        { reservationId },
+        undefined,
+        requestId,
+      );
       if (!awaiting) {
         await releaseOrCompensate(created.id, reservationId, requestId);
         return outcome(created.id);
@@ -436,10 +450,13 @@ export function ordersService(deps: OrdersServiceDeps) {
         const invalid =
           err instanceof UnknownPaymentMethodError || err instanceof InvalidPaymentRequestError;
         const reason = invalid ? 'invalid-payment-method' : 'payment-provider-unavailable';
-        await moveById(created.id, 'cancelled', {
-          statusReason: reason,
-          ...(invalid ? {} : { idempotencyKey: null }),
-        });
+        await moveById(
+          created.id,
+          'cancelled',
+          { statusReason: reason, ...(invalid ? {} : { idempotencyKey: null }) },
+          undefined,
+          requestId,
+        );
         await releaseOrCompensate(created.id, reservationId, requestId);
         if (invalid) {
           throw new AppError({
@@ -617,6 +634,7 @@ export function ordersService(deps: OrdersServiceDeps) {
         'cancelled',
         { statusReason: 'cancelled-by-request' },
         pendingPayment ? (tx) => setPaymentStatus(tx, id, 'canceled') : undefined,
+        requestId,
       );
       if (!moved) {
         throw new AppError({
