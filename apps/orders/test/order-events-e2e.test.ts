@@ -10,6 +10,7 @@ import {
   type OrdersApp,
   type OrdersHarness,
 } from './helpers.ts';
+import { connectSse } from './sse-client.ts';
 
 let h: OrdersHarness;
 let b: { app: OrdersApp; url: string };
@@ -27,75 +28,6 @@ afterAll(async () => {
   await h?.close();
 });
 
-interface StatusEvent {
-  id: string;
-  receivedAt: number;
-  data: { orderId: string; status: string; previousStatus: string | null; occurredAt: string };
-}
-
-/** A minimal EventSource over fetch: the `status` events, each stamped when it arrived. */
-async function openStream(base: string, orderId: string, headers: Record<string, string>) {
-  const controller = new AbortController();
-  const res = await fetch(`${base}/v1/orders/${orderId}/events`, {
-    headers,
-    signal: controller.signal,
-  });
-  expect(res.status).toBe(200);
-  expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
-  const events: StatusEvent[] = [];
-  // An object, not a `let`: TypeScript cannot see the closures that assign it.
-  const waiter: { wake: (() => void) | null } = { wake: null };
-  const body = res.body as ReadableStream<Uint8Array>;
-  void (async () => {
-    const reader = body.pipeThrough(new TextDecoderStream()).getReader();
-    let buffer = '';
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        const receivedAt = Date.now();
-        buffer += value;
-        for (let cut = buffer.indexOf('\n\n'); cut !== -1; cut = buffer.indexOf('\n\n')) {
-          const fields: Record<string, string | undefined> = Object.fromEntries(
-            buffer
-              .slice(0, cut)
-              .split('\n')
-              .filter((line) => !line.startsWith(':'))
-              .map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 2)]),
-          );
-          buffer = buffer.slice(cut + 2);
-          if (fields.event === 'status') {
-            events.push({ id: fields.id ?? '', receivedAt, data: JSON.parse(fields.data ?? '') });
-          }
-        }
-        waiter.wake?.();
-      }
-    } catch {
-      // aborted by close()
-    }
-  })();
-  return {
-    async next(timeoutMs: number): Promise<StatusEvent> {
-      const deadline = Date.now() + timeoutMs;
-      while (events.length === 0) {
-        const left = deadline - Date.now();
-        if (left <= 0) throw new Error(`no status event within ${timeoutMs} ms`);
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, left);
-          waiter.wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        waiter.wake = null;
-      }
-      return events.shift() as StatusEvent;
-    },
-    close: () => controller.abort(),
-  };
-}
-
-/** Webhook requests an instance answered with 200, from its own HTTP metrics. */
 async function webhooksAnswered(app: OrdersApp): Promise<number> {
   const metric = app.metrics.registry.getSingleMetric('http_request_duration_seconds');
   const { values } = await (metric as NonNullable<typeof metric>).get();
@@ -129,12 +61,14 @@ describe('GET /v1/orders/:id/events across instances', () => {
     const order = (await placed.json()) as { id: string; status: string };
     expect(order.status).toBe('awaiting_payment');
 
-    const stream = await openStream(h.url, order.id, ann.headers);
+    const stream = await connectSse(`${h.url}/v1/orders/${order.id}/events`, ann.headers);
+    expect(stream.response.status).toBe(200);
+    expect(stream.response.headers.get('content-type')).toMatch(/^text\/event-stream/);
     try {
-      const first = await stream.next(2_000);
+      const first = await stream.nextStatus(2_000);
       expect(first.data).toMatchObject({ status: 'awaiting_payment', previousStatus: null });
 
-      const paid = await stream.next(5_000);
+      const paid = await stream.nextStatus(5_000);
       expect(paid.data).toMatchObject({
         orderId: order.id,
         status: 'paid',
