@@ -13,10 +13,10 @@ import {
   WebhookSignatureError,
 } from './errors.ts';
 import {
-  DEFAULT_TOLERANCE_SEC,
   SANDBOX_SIGNATURE_HEADER,
   signWebhookPayload,
   verifyWebhookSignature,
+  webhookVerification,
 } from './signature.ts';
 import {
   type CancelPaymentResult,
@@ -115,17 +115,11 @@ export function createSandboxProvider(options: SandboxOptions): SandboxPaymentPr
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new PaymentConfigError('The sandbox webhookUrl must be http or https.');
   }
-  const secrets =
-    typeof options.webhookSecret === 'string'
-      ? [options.webhookSecret]
-      : [...options.webhookSecret];
-  if (secrets.length === 0 || secrets.some((s) => typeof s !== 'string' || s.length === 0)) {
-    throw new PaymentConfigError('The sandbox needs webhookSecret (PAYMENT_WEBHOOK_SECRET).');
-  }
-  const toleranceSec = options.toleranceSec ?? DEFAULT_TOLERANCE_SEC;
-  if (!Number.isInteger(toleranceSec) || toleranceSec <= 0) {
-    throw new PaymentConfigError('toleranceSec must be a positive integer.');
-  }
+  const { secrets, toleranceSec } = webhookVerification(
+    options.webhookSecret,
+    options.toleranceSec,
+    'The sandbox needs webhookSecret (PAYMENT_WEBHOOK_SECRET).',
+  );
   const outcomeDelayMs = nonNegative('outcomeDelayMs', options.outcomeDelayMs, 50);
   const delayedOutcomeDelayMs = nonNegative(
     'delayedOutcomeDelayMs',

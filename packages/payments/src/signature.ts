@@ -2,7 +2,7 @@
 // header `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`, one v1 per
 // secret while a secret is being rotated. See docs/payments.md#the-signature.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { WebhookSignatureError } from './errors.ts';
+import { PaymentConfigError, WebhookSignatureError } from './errors.ts';
 
 export const SANDBOX_SIGNATURE_HEADER = 'meridian-signature';
 export const DEFAULT_TOLERANCE_SEC = 300;
@@ -32,6 +32,27 @@ export function signWebhookPayload(
     (secret) => `${SCHEME}=${hmac(secret, timestamp, payload).toString('hex')}`,
   );
   return [`t=${timestamp}`, ...parts].join(',');
+}
+
+/**
+ * The secrets and timestamp tolerance a provider verifies its webhooks with, checked once when
+ * the provider is made: a missing secret, or a tolerance that is not a positive whole number of
+ * seconds (0 would switch Stripe's timestamp check off), is a configuration error at startup.
+ */
+export function webhookVerification(
+  webhookSecret: string | readonly string[],
+  toleranceSec: number | undefined,
+  missingSecret: string,
+): { secrets: string[]; toleranceSec: number } {
+  const secrets = typeof webhookSecret === 'string' ? [webhookSecret] : [...webhookSecret];
+  if (secrets.length === 0 || secrets.some((s) => typeof s !== 'string' || s.length === 0)) {
+    throw new PaymentConfigError(missingSecret);
+  }
+  const tolerance = toleranceSec ?? DEFAULT_TOLERANCE_SEC;
+  if (!Number.isInteger(tolerance) || tolerance <= 0) {
+    throw new PaymentConfigError('toleranceSec must be a positive integer.');
+  }
+  return { secrets, toleranceSec: tolerance };
 }
 
 export interface VerifyOptions {

@@ -13,7 +13,7 @@ import {
   WebhookSignatureError,
   type WebhookSignatureReason,
 } from './errors.ts';
-import { DEFAULT_TOLERANCE_SEC } from './signature.ts';
+import { webhookVerification } from './signature.ts';
 import type {
   CancelPaymentResult,
   CreatePaymentInput,
@@ -139,18 +139,12 @@ function signatureReason(err: unknown): WebhookSignatureReason {
 
 export function createStripeProvider(options: StripeProviderOptions): StripePaymentProvider {
   if (!options.secretKey) throw new PaymentConfigError('The stripe provider needs secretKey.');
-  const secrets =
-    typeof options.webhookSecret === 'string'
-      ? [options.webhookSecret]
-      : [...options.webhookSecret];
-  if (secrets.length === 0 || secrets.some((s) => typeof s !== 'string' || s.length === 0)) {
-    throw new PaymentConfigError('The stripe provider needs webhookSecret.');
-  }
   // constructEvent treats a tolerance of 0 as "do not check the timestamp": never pass it.
-  const toleranceSec = options.toleranceSec ?? DEFAULT_TOLERANCE_SEC;
-  if (!Number.isInteger(toleranceSec) || toleranceSec <= 0) {
-    throw new PaymentConfigError('toleranceSec must be a positive integer.');
-  }
+  const { secrets, toleranceSec } = webhookVerification(
+    options.webhookSecret,
+    options.toleranceSec,
+    'The stripe provider needs webhookSecret.',
+  );
 
   // The SDK's apiVersion is left at the one this SDK release is pinned to (see README).
   const stripe = new Stripe(options.secretKey, {
